@@ -1,0 +1,2 @@
+export * from './model/telemetry.js';
+export * from './store/store.js';

@@ -1,0 +1,273 @@
+/**
+ * The Store contract. Every backend (DuckDB, PostgreSQL, later ClickHouse) implements it and passes
+ * the shared contract suite in `store.contract.ts`. Shaped like Prometheus' storage interfaces:
+ * an Appender for writes (group commit lives above it) and query methods that push aggregation
+ * into the database. Every method takes the project: no query can cross projects by omission.
+ */
+import type { AgentRunStart, LogRecord, MetricPoint, SpanKind, SpanRecord, SpanStatus } from '../model/telemetry.js';
+
+export type BackendName = 'duckdb' | 'postgres';
+
+/** Half-open time range [fromUs, toUs) in epoch microseconds. */
+export interface TimeRange {
+  fromUs: number;
+  toUs: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque cursor for the next page; null when there is none. */
+  nextCursor: string | null;
+}
+
+/** Writes collected by the ingest pipeline's group commit; durable once commit() resolves. */
+export interface Appender {
+  spans(rows: readonly SpanRecord[]): void;
+  metrics(rows: readonly MetricPoint[]): void;
+  logs(rows: readonly LogRecord[]): void;
+  agentRunStarts(rows: readonly AgentRunStart[]): void;
+  /** Ends open runs (by project + spanId); the run's completed agent span comes through spans(). */
+  agentRunEnds(rows: readonly { project: string; spanId: string }[]): void;
+  /** Write everything appended in one transaction; resolves when it is durable on disk. */
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+export interface TraceQuery extends TimeRange {
+  agent?: string;
+  model?: string;
+  status?: SpanStatus;
+  kind?: SpanKind;
+  service?: string;
+  /** Case-insensitive substring over span names, status messages, inputs and outputs. */
+  text?: string;
+  minDurationMs?: number;
+  minCostUsd?: number;
+  limit: number;
+  cursor?: string | null;
+}
+
+/** One row of the trace list: the trace's root span plus roll-ups over all its spans. */
+export interface TraceSummary {
+  traceId: string;
+  rootSpanId: string;
+  name: string;
+  kind: SpanKind;
+  serviceName: string;
+  startUs: number;
+  endUs: number;
+  status: SpanStatus;
+  spanCount: number;
+  errorCount: number;
+  agentId: string | null;
+  agentName: string | null;
+  models: string[];
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface AgentStats {
+  activeAgents: number;
+  totalRuns: number;
+  completedRuns: number;
+  failedRuns: number;
+  averageRunMs: number | null;
+  byAgent: {
+    agentId: string;
+    agentName: string | null;
+    runs: number;
+    errors: number;
+    p50Ms: number | null;
+    p95Ms: number | null;
+    costUsd: number;
+  }[];
+}
+
+export interface ModelStatsRow {
+  model: string;
+  provider: string | null;
+  calls: number;
+  errors: number;
+  averageLatencyMs: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface ModelStats {
+  calls: number;
+  errors: number;
+  averageLatencyMs: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  byModel: ModelStatsRow[];
+}
+
+export type SeriesAggregation =
+  | 'avg'
+  | 'sum'
+  | 'min'
+  | 'max'
+  | 'count'
+  | 'last'
+  | 'rate'
+  | 'p50'
+  | 'p90'
+  | 'p95'
+  | 'p99';
+
+export interface MetricSeriesQuery extends TimeRange {
+  name: string;
+  stepMs: number;
+  aggregation: SeriesAggregation;
+  /** Label keys to group by; one series per distinct combination. */
+  groupBy?: string[];
+  /** Exact-match label filter. */
+  labels?: Record<string, string>;
+}
+
+export type SpanMeasure =
+  | 'count'
+  | 'errors'
+  | 'error_rate'
+  | 'avg_ms'
+  | 'p50_ms'
+  | 'p95_ms'
+  | 'p99_ms'
+  | 'tokens'
+  | 'cost';
+
+export interface SpanSeriesQuery extends TimeRange {
+  stepMs: number;
+  measure: SpanMeasure;
+  groupBy?: 'model' | 'agent' | 'kind' | 'service' | 'provider';
+  kind?: SpanKind;
+  model?: string;
+  agent?: string;
+}
+
+export interface Series {
+  labels: Record<string, string>;
+  /** [bucket start epoch ms, value] ordered by time; empty buckets are omitted. */
+  points: [number, number][];
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  createdUs: number;
+}
+
+export type Role = 'admin' | 'member' | 'viewer' | 'ingest';
+
+export interface ApiKeyRecord {
+  id: string;
+  project: string;
+  name: string;
+  role: Role;
+  /** First characters of the key, for display ("vgl_ab12…"). */
+  prefix: string;
+  /** SHA-256 hex of the full key; the key itself is never stored. */
+  hash: string;
+  createdUs: number;
+  lastUsedUs: number | null;
+  revokedUs: number | null;
+}
+
+export interface AnomalyRecord {
+  id: string;
+  project: string;
+  /** Series identity, e.g. "span.p95_ms" with labels {model: "gpt-4o"}. */
+  metric: string;
+  labels: Record<string, string>;
+  timeUs: number;
+  value: number;
+  expected: number;
+  lower: number;
+  upper: number;
+  score: number;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  confidence: number;
+  detector: string;
+  description: string;
+  createdUs: number;
+}
+
+export type AlertState = 'pending' | 'firing' | 'acknowledged' | 'resolved' | 'silenced';
+
+export interface AlertRecord {
+  id: string;
+  project: string;
+  ruleId: string | null;
+  name: string;
+  severity: 'info' | 'warning' | 'critical';
+  state: AlertState;
+  message: string;
+  labels: Record<string, string>;
+  value: number | null;
+  startedUs: number;
+  updatedUs: number;
+  resolvedUs: number | null;
+  acknowledgedBy: string | null;
+}
+
+export interface RetentionResult {
+  spans: number;
+  metrics: number;
+  logs: number;
+}
+
+export interface Store {
+  readonly backend: BackendName;
+
+  /** Create or upgrade the schema (versioned migrations). Idempotent. */
+  migrate(): Promise<void>;
+  /** Cheap round trip used by /ready. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  appender(): Appender;
+
+  // --- telemetry queries ---
+  listTraces(project: string, q: TraceQuery): Promise<Page<TraceSummary>>;
+  getTrace(project: string, traceId: string): Promise<SpanRecord[]>;
+  agentStats(project: string, range: TimeRange): Promise<AgentStats>;
+  modelStats(project: string, range: TimeRange): Promise<ModelStats>;
+  metricSeries(project: string, q: MetricSeriesQuery): Promise<Series[]>;
+  spanSeries(project: string, q: SpanSeriesQuery): Promise<Series[]>;
+  /** Latest value per metric name (and label set) in range, for names starting with prefix. */
+  latestMetrics(project: string, range: TimeRange, prefix: string): Promise<MetricPoint[]>;
+  /** Streams spans in time order for `vigil export`. */
+  exportSpans(project: string, range: TimeRange, batchSize?: number): AsyncIterable<SpanRecord[]>;
+  listLogs(
+    project: string,
+    q: TimeRange & { traceId?: string; minSeverity?: number; text?: string; limit: number; cursor?: string | null },
+  ): Promise<Page<LogRecord>>;
+
+  // --- tenancy and keys ---
+  createProject(p: Project): Promise<void>;
+  getProject(id: string): Promise<Project | null>;
+  listProjects(): Promise<Project[]>;
+  createApiKey(k: ApiKeyRecord): Promise<void>;
+  findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
+  listApiKeys(project: string): Promise<ApiKeyRecord[]>;
+  revokeApiKey(project: string, id: string, atUs: number): Promise<boolean>;
+  touchApiKey(id: string, atUs: number): Promise<void>;
+
+  // --- analysis results ---
+  insertAnomalies(rows: readonly AnomalyRecord[]): Promise<void>;
+  listAnomalies(project: string, q: TimeRange & { metric?: string; limit: number }): Promise<AnomalyRecord[]>;
+  upsertAlert(a: AlertRecord): Promise<void>;
+  listAlerts(project: string, q: { states?: AlertState[]; limit: number }): Promise<AlertRecord[]>;
+
+  /** Deletes telemetry older than the cutoff (by time partition where the backend has them). */
+  deleteBefore(cutoffUs: number): Promise<RetentionResult>;
+}
