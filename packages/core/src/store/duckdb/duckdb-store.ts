@@ -1,0 +1,518 @@
+/**
+ * DuckDB implementation of the Store: one file, one writer connection (every write, serialised by a
+ * lock, so appender transactions and small updates never conflict), and a few reader connections
+ * so dashboard queries run in parallel and never wait behind a group commit.
+ *
+ * Durability: DuckDB writes committed transactions to its WAL and fsyncs it before COMMIT returns,
+ * so an appender commit that resolved survives kill -9 (tested in duckdb-store.test.ts).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { AgentRunStart, LogRecord, MetricPoint, SpanRecord } from '../../model/telemetry.js';
+import type {
+  AgentStats,
+  AlertRecord,
+  AlertState,
+  AnomalyRecord,
+  ApiKeyRecord,
+  Appender,
+  MetricSeriesQuery,
+  ModelStats,
+  Page,
+  Project,
+  RetentionResult,
+  Series,
+  SpanSeriesQuery,
+  Store,
+  TimeRange,
+  TraceQuery,
+  TraceSummary,
+} from '../store.js';
+import { MIGRATIONS } from './migrations.js';
+import {
+  writeAgentRunEnds,
+  writeAgentRunStarts,
+  writeLogs,
+  writeMetrics,
+  writeSpans,
+  writeTraceIndex,
+} from './row-writers.js';
+import { num, numOrNull, type Param, parseJson, query, type Row, strOrNull, tsLit, usCol } from './sql.js';
+import * as tq from './telemetry-queries.js';
+
+export interface DuckDbStoreOptions {
+  /** Reader connections for concurrent queries (default 4). */
+  readers?: number;
+  /** DuckDB threads (default: DuckDB's own, the number of cores). */
+  threads?: number;
+  /** DuckDB memory_limit, e.g. "2GB". */
+  memoryLimit?: string;
+}
+
+/** A FIFO mutex: the writer connection runs one transaction at a time. */
+class Lock {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+export class DuckDbStore implements Store {
+  readonly backend = 'duckdb' as const;
+  private readonly lock = new Lock();
+  private readerBusy: number[];
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly readers: DuckDBConnection[],
+  ) {
+    this.readerBusy = readers.map(() => 0);
+  }
+
+  /** Opens (creating if needed) the database file and runs pending migrations. */
+  static async open(path: string, opts: DuckDbStoreOptions = {}): Promise<DuckDbStore> {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const config: Record<string, string> = {};
+    if (opts.threads) config.threads = String(opts.threads);
+    if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
+    const instance = await DuckDBInstance.create(path, config);
+    const writer = await instance.connect();
+    const readers: DuckDBConnection[] = [];
+    for (let i = 0; i < (opts.readers ?? 4); i++) readers.push(await instance.connect());
+    const store = new DuckDbStore(path, instance, writer, readers);
+    await store.migrate();
+    return store;
+  }
+
+  /** Runs fn on the least busy reader connection. */
+  private async read<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    let best = 0;
+    for (let i = 1; i < this.readers.length; i++) if (this.readerBusy[i] < this.readerBusy[best]) best = i;
+    this.readerBusy[best]++;
+    try {
+      return await fn(this.readers[best]);
+    } finally {
+      this.readerBusy[best]--;
+    }
+  }
+
+  private write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    return this.lock.run(() => fn(this.writer));
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('store is closed');
+  }
+
+  async migrate(): Promise<void> {
+    await this.write(async (c) => {
+      await c.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied TIMESTAMP NOT NULL DEFAULT current_timestamp)`);
+      const done = new Set((await query(c, 'SELECT version FROM schema_migrations')).map((r) => num(r.version)));
+      for (const m of MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        await c.run('BEGIN TRANSACTION');
+        try {
+          await c.run(m.sql);
+          await c.run('INSERT INTO schema_migrations (version, name) VALUES (?, ?)', [m.version, m.name]);
+          await c.run('COMMIT');
+        } catch (e) {
+          await c.run('ROLLBACK').catch(() => {});
+          throw e;
+        }
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.read((c) => c.run('SELECT 1'));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Wait for the last write, then checkpoint so the next open does not replay the WAL.
+    await this.lock.run(async () => {
+      await this.writer.run('CHECKPOINT').catch(() => {});
+    });
+    this.closed = true;
+    for (const r of this.readers) r.closeSync();
+    this.writer.closeSync();
+    this.instance.closeSync();
+  }
+
+  appender(): Appender {
+    return new DuckDbAppender(this);
+  }
+
+  /**
+   * Writes one group commit. Appenders are created per commit inside the transaction: their flush
+   * lands in the transaction's local storage and becomes visible and durable only at COMMIT.
+   */
+  async commitBatch(b: PendingBatch): Promise<void> {
+    await this.write(async (c) => {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        const nowUs = Date.now() * 1000;
+        if (b.spans.length) {
+          await appendTo(c, 'spans', (a) => {
+            for (const rows of b.spans) writeSpans(a, rows);
+          });
+          await appendTo(c, 'trace_index', (a) =>
+            writeTraceIndex(a, b.spans.length === 1 ? b.spans[0] : b.spans.flat()),
+          );
+        }
+        if (b.metrics.length)
+          await appendTo(c, 'metrics', (a) => {
+            for (const rows of b.metrics) writeMetrics(a, rows);
+          });
+        if (b.logs.length)
+          await appendTo(c, 'logs', (a) => {
+            for (const rows of b.logs) writeLogs(a, rows);
+          });
+        if (b.starts.length)
+          await appendTo(c, 'agent_runs', (a) => {
+            for (const rows of b.starts) writeAgentRunStarts(a, rows);
+          });
+        if (b.ends.length)
+          await appendTo(c, 'agent_run_ends', (a) => {
+            for (const rows of b.ends) writeAgentRunEnds(a, rows, nowUs);
+          });
+        await c.run('COMMIT');
+      } catch (e) {
+        await c.run('ROLLBACK').catch(() => {});
+        throw e;
+      }
+    });
+  }
+
+  // --- telemetry queries ---
+
+  listTraces(project: string, q: TraceQuery): Promise<Page<TraceSummary>> {
+    return this.read((c) => tq.listTraces(c, project, q));
+  }
+  getTrace(project: string, traceId: string): Promise<SpanRecord[]> {
+    return this.read((c) => tq.getTrace(c, project, traceId));
+  }
+  agentStats(project: string, range: TimeRange): Promise<AgentStats> {
+    return this.read((c) => tq.agentStats(c, project, range));
+  }
+  modelStats(project: string, range: TimeRange): Promise<ModelStats> {
+    return this.read((c) => tq.modelStats(c, project, range));
+  }
+  metricSeries(project: string, q: MetricSeriesQuery): Promise<Series[]> {
+    return this.read((c) => tq.metricSeries(c, project, q));
+  }
+  spanSeries(project: string, q: SpanSeriesQuery): Promise<Series[]> {
+    return this.read((c) => tq.spanSeries(c, project, q));
+  }
+  latestMetrics(project: string, range: TimeRange, prefix: string): Promise<MetricPoint[]> {
+    return this.read((c) => tq.latestMetrics(c, project, range, prefix));
+  }
+  async *exportSpans(project: string, range: TimeRange, batchSize?: number): AsyncIterable<SpanRecord[]> {
+    this.assertOpen();
+    // A dedicated connection: a long export must not occupy a shared reader between batches.
+    const c = await this.instance.connect();
+    try {
+      yield* tq.exportSpans(c, project, range, batchSize);
+    } finally {
+      c.closeSync();
+    }
+  }
+  listLogs(
+    project: string,
+    q: TimeRange & { traceId?: string; minSeverity?: number; text?: string; limit: number; cursor?: string | null },
+  ): Promise<Page<LogRecord>> {
+    return this.read((c) => tq.listLogs(c, project, q));
+  }
+
+  // --- tenancy and keys ---
+
+  async createProject(p: Project): Promise<void> {
+    await this.write((c) =>
+      c.run(`INSERT INTO projects (id, name, created) VALUES (?, ?, ${tsLit(p.createdUs)})`, [p.id, p.name]),
+    );
+  }
+  async getProject(id: string): Promise<Project | null> {
+    const rows = await this.read((c) =>
+      query(c, `SELECT id, name, ${usCol('created')} AS created_us FROM projects WHERE id = ?`, [id]),
+    );
+    return rows.length ? rowToProject(rows[0]) : null;
+  }
+  async listProjects(): Promise<Project[]> {
+    const rows = await this.read((c) =>
+      query(c, `SELECT id, name, ${usCol('created')} AS created_us FROM projects ORDER BY created, id`),
+    );
+    return rows.map(rowToProject);
+  }
+  async createApiKey(k: ApiKeyRecord): Promise<void> {
+    await this.write((c) =>
+      c.run(
+        `INSERT INTO api_keys (id, project, name, role, prefix, hash, created, last_used, revoked)
+         VALUES (?, ?, ?, ?, ?, ?, ${tsLit(k.createdUs)}, ${optTs(k.lastUsedUs)}, ${optTs(k.revokedUs)})`,
+        [k.id, k.project, k.name, k.role, k.prefix, k.hash],
+      ),
+    );
+  }
+  async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const rows = await this.read((c) => query(c, `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE hash = ?`, [hash]));
+    return rows.length ? rowToApiKey(rows[0]) : null;
+  }
+  async listApiKeys(project: string): Promise<ApiKeyRecord[]> {
+    const rows = await this.read((c) =>
+      query(c, `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE project = ? ORDER BY created, id`, [project]),
+    );
+    return rows.map(rowToApiKey);
+  }
+  async revokeApiKey(project: string, id: string, atUs: number): Promise<boolean> {
+    const r = await this.write((c) =>
+      c.run(`UPDATE api_keys SET revoked = ${tsLit(atUs)} WHERE project = ? AND id = ? AND revoked IS NULL`, [
+        project,
+        id,
+      ]),
+    );
+    return r.rowsChanged > 0;
+  }
+  async touchApiKey(id: string, atUs: number): Promise<void> {
+    await this.write((c) => c.run(`UPDATE api_keys SET last_used = ${tsLit(atUs)} WHERE id = ?`, [id]));
+  }
+
+  // --- analysis results ---
+
+  async insertAnomalies(rows: readonly AnomalyRecord[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.write(async (c) => {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        for (const a of rows) {
+          await c.run(
+            `INSERT OR REPLACE INTO anomalies (id, project, metric, labels, time, value, expected, lower, upper, score,
+               severity, confidence, detector, description, created)
+             VALUES (?, ?, ?, ?, ${tsLit(a.timeUs)}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${tsLit(a.createdUs)})`,
+            [
+              a.id,
+              a.project,
+              a.metric,
+              JSON.stringify(a.labels ?? {}),
+              a.value,
+              a.expected,
+              a.lower,
+              a.upper,
+              a.score,
+              a.severity,
+              a.confidence,
+              a.detector,
+              a.description,
+            ],
+          );
+        }
+        await c.run('COMMIT');
+      } catch (e) {
+        await c.run('ROLLBACK').catch(() => {});
+        throw e;
+      }
+    });
+  }
+  async listAnomalies(project: string, q: TimeRange & { metric?: string; limit: number }): Promise<AnomalyRecord[]> {
+    const params: Param[] = [project];
+    let metric = '';
+    if (q.metric != null) {
+      metric = 'AND metric = ?';
+      params.push(q.metric);
+    }
+    const rows = await this.read((c) =>
+      query(
+        c,
+        `SELECT id, project, metric, labels, ${usCol('time')} AS time_us, value, expected, lower, upper, score, severity,
+           confidence, detector, description, ${usCol('created')} AS created_us
+         FROM anomalies WHERE project = ? AND time >= ${tsLit(q.fromUs)} AND time < ${tsLit(q.toUs)} ${metric}
+         ORDER BY time DESC, id LIMIT ${Math.max(0, Math.floor(q.limit))}`,
+        params,
+      ),
+    );
+    return rows.map((r) => ({
+      id: r.id as string,
+      project: r.project as string,
+      metric: r.metric as string,
+      labels: parseJson(r.labels, {}),
+      timeUs: num(r.time_us),
+      value: num(r.value),
+      expected: num(r.expected),
+      lower: num(r.lower),
+      upper: num(r.upper),
+      score: num(r.score),
+      severity: r.severity as AnomalyRecord['severity'],
+      confidence: num(r.confidence),
+      detector: r.detector as string,
+      description: r.description as string,
+      createdUs: num(r.created_us),
+    }));
+  }
+  async upsertAlert(a: AlertRecord): Promise<void> {
+    await this.write((c) =>
+      c.run(
+        `INSERT OR REPLACE INTO alerts (id, project, rule_id, name, severity, state, message, labels, value, started,
+           updated, resolved, acknowledged_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::DOUBLE, ${tsLit(a.startedUs)}, ${tsLit(a.updatedUs)}, ${optTs(a.resolvedUs)}, ?)`,
+        [
+          a.id,
+          a.project,
+          a.ruleId,
+          a.name,
+          a.severity,
+          a.state,
+          a.message,
+          JSON.stringify(a.labels ?? {}),
+          a.value,
+          a.acknowledgedBy,
+        ],
+      ),
+    );
+  }
+  async listAlerts(project: string, q: { states?: AlertState[]; limit: number }): Promise<AlertRecord[]> {
+    const params: Param[] = [project];
+    let states = '';
+    if (q.states && q.states.length > 0) {
+      states = `AND state IN (${q.states.map(() => '?').join(', ')})`;
+      params.push(...q.states);
+    }
+    const rows = await this.read((c) =>
+      query(
+        c,
+        `SELECT id, project, rule_id, name, severity, state, message, labels, value, ${usCol('started')} AS started_us,
+           ${usCol('updated')} AS updated_us, ${usCol('resolved')} AS resolved_us, acknowledged_by
+         FROM alerts WHERE project = ? ${states}
+         ORDER BY updated DESC, id LIMIT ${Math.max(0, Math.floor(q.limit))}`,
+        params,
+      ),
+    );
+    return rows.map((r) => ({
+      id: r.id as string,
+      project: r.project as string,
+      ruleId: strOrNull(r.rule_id),
+      name: r.name as string,
+      severity: r.severity as AlertRecord['severity'],
+      state: r.state as AlertState,
+      message: r.message as string,
+      labels: parseJson(r.labels, {}),
+      value: numOrNull(r.value),
+      startedUs: num(r.started_us),
+      updatedUs: num(r.updated_us),
+      resolvedUs: numOrNull(r.resolved_us),
+      acknowledgedBy: strOrNull(r.acknowledged_by),
+    }));
+  }
+
+  /**
+   * Retention. DuckDB has no partitions; rows were appended in time order, so the deleted rows fill
+   * whole row groups, which the next checkpoint drops and whose space DuckDB reuses.
+   */
+  async deleteBefore(cutoffUs: number): Promise<RetentionResult> {
+    const cut = tsLit(cutoffUs);
+    return this.write(async (c) => {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        const spans = (await c.run(`DELETE FROM spans WHERE start_time < ${cut}`)).rowsChanged;
+        await c.run(`DELETE FROM trace_index WHERE max_start < ${cut}`);
+        const metrics = (await c.run(`DELETE FROM metrics WHERE time < ${cut}`)).rowsChanged;
+        const logs = (await c.run(`DELETE FROM logs WHERE time < ${cut}`)).rowsChanged;
+        await c.run(
+          `DELETE FROM agent_run_ends WHERE span_id IN (SELECT span_id FROM agent_runs WHERE start_time < ${cut})`,
+        );
+        await c.run(`DELETE FROM agent_runs WHERE start_time < ${cut}`);
+        await c.run(`DELETE FROM anomalies WHERE time < ${cut}`);
+        await c.run('COMMIT');
+        return { spans, metrics, logs };
+      } catch (e) {
+        await c.run('ROLLBACK').catch(() => {});
+        throw e;
+      }
+    });
+  }
+}
+
+/** Rows appended but not yet committed, kept as the caller's arrays (no copying). */
+interface PendingBatch {
+  spans: (readonly SpanRecord[])[];
+  metrics: (readonly MetricPoint[])[];
+  logs: (readonly LogRecord[])[];
+  starts: (readonly AgentRunStart[])[];
+  ends: (readonly { project: string; spanId: string }[])[];
+}
+
+class DuckDbAppender implements Appender {
+  private batch: PendingBatch = { spans: [], metrics: [], logs: [], starts: [], ends: [] };
+  constructor(private readonly store: DuckDbStore) {}
+  spans(rows: readonly SpanRecord[]): void {
+    if (rows.length) this.batch.spans.push(rows);
+  }
+  metrics(rows: readonly MetricPoint[]): void {
+    if (rows.length) this.batch.metrics.push(rows);
+  }
+  logs(rows: readonly LogRecord[]): void {
+    if (rows.length) this.batch.logs.push(rows);
+  }
+  agentRunStarts(rows: readonly AgentRunStart[]): void {
+    if (rows.length) this.batch.starts.push(rows);
+  }
+  agentRunEnds(rows: readonly { project: string; spanId: string }[]): void {
+    if (rows.length) this.batch.ends.push(rows);
+  }
+  async commit(): Promise<void> {
+    const b = this.batch;
+    this.batch = { spans: [], metrics: [], logs: [], starts: [], ends: [] };
+    await this.store.commitBatch(b);
+  }
+  async rollback(): Promise<void> {
+    this.batch = { spans: [], metrics: [], logs: [], starts: [], ends: [] };
+  }
+}
+
+async function appendTo(c: DuckDBConnection, table: string, fill: (a: DuckDBAppender) => void): Promise<void> {
+  const a = await c.createAppender(table);
+  try {
+    fill(a);
+    a.flushSync();
+  } finally {
+    try {
+      a.closeSync();
+    } catch {
+      // close flushes again; after a failed fill the transaction is rolled back anyway.
+    }
+  }
+}
+
+function optTs(us: number | null | undefined): string {
+  return us == null ? 'NULL' : tsLit(us);
+}
+
+const API_KEY_COLUMNS = `id, project, name, role, prefix, hash, ${usCol('created')} AS created_us,
+  ${usCol('last_used')} AS last_used_us, ${usCol('revoked')} AS revoked_us`;
+
+function rowToApiKey(r: Row): ApiKeyRecord {
+  return {
+    id: r.id as string,
+    project: r.project as string,
+    name: r.name as string,
+    role: r.role as ApiKeyRecord['role'],
+    prefix: r.prefix as string,
+    hash: r.hash as string,
+    createdUs: num(r.created_us),
+    lastUsedUs: numOrNull(r.last_used_us),
+    revokedUs: numOrNull(r.revoked_us),
+  };
+}
+
+function rowToProject(r: Row): Project {
+  return { id: r.id as string, name: r.name as string, createdUs: num(r.created_us) };
+}
