@@ -1,0 +1,351 @@
+/**
+ * Raw (decoded) OTLP items → Vigil records: validation (ids, time window), conventions, cost,
+ * limits and redaction. Shared by the protobuf and JSON paths and by the SDK batch format.
+ */
+import type {
+  Attributes,
+  AttributeValue,
+  HistogramValue,
+  LogRecord,
+  MetricPoint,
+  SpanEvent,
+  SpanRecord,
+  SpanStatus,
+} from '../model/telemetry.js';
+import { mapSpanConventions } from './conventions.js';
+import { ZERO_SPAN_ID, ZERO_TRACE_ID } from './hex.js';
+import type { DecodeStats, RawLog, RawMetric, RawResource, RawSpan } from './raw.js';
+import type { NormalizeContext } from './types.js';
+
+/** Collects rows and the first rejection reason; turned into a DecodeResult at the end. */
+export class Collector<T> {
+  rows: T[] = [];
+  rejected = 0;
+  firstError: string | null = null;
+  readonly stats: DecodeStats = { truncated: 0, invalidUtf8: 0 };
+
+  reject(reason: string): void {
+    this.rejected++;
+    this.firstError ??= reason;
+  }
+
+  result(noun: string) {
+    return {
+      rows: this.rows,
+      rejected: this.rejected,
+      errorMessage:
+        this.rejected === 0
+          ? null
+          : `rejected ${this.rejected} ${noun}${this.rejected === 1 ? '' : 's'}: ${this.firstError}`,
+      truncated: this.stats.truncated + this.stats.invalidUtf8,
+      invalidUtf8: this.stats.invalidUtf8,
+    };
+  }
+}
+
+/** Returns why a time is outside the accepted window, or null. */
+export function timeProblem(us: number, ctx: NormalizeContext, what: string): string | null {
+  if (us > ctx.nowUs + ctx.limits.maxFutureSkewMs * 1000)
+    return `${what} is more than ${ctx.limits.maxFutureSkewMs} ms in the future`;
+  if (us < ctx.nowUs - ctx.limits.maxAgeMs * 1000) return `${what} is older than ${ctx.limits.maxAgeMs} ms`;
+  return null;
+}
+
+/** Caps a payload at maxPayloadChars, then redacts. */
+export function payload(text: string | null, ctx: NormalizeContext, stats: DecodeStats): string | null {
+  if (text === null) return null;
+  let t = text;
+  if (t.length > ctx.limits.maxPayloadChars) {
+    t = t.slice(0, ctx.limits.maxPayloadChars);
+    stats.truncated++;
+  }
+  return ctx.redact ? ctx.redact.redact(t) : t;
+}
+
+/** Keys whose values may exceed maxAttributeValueLength (up to maxPayloadChars): they carry stacks. */
+const LONG_KEYS = new Set(['exception.stacktrace']);
+
+/** Cuts top-level string values over the limit, in place; returns how many were cut. */
+export function capStrings(attrs: Attributes, ctx: NormalizeContext): number {
+  const max = ctx.limits.maxAttributeValueLength;
+  let n = 0;
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (typeof v === 'string' && v.length > max) {
+      const limit = LONG_KEYS.has(k) ? Math.max(max, ctx.limits.maxPayloadChars) : max;
+      if (v.length > limit) {
+        attrs[k] = v.slice(0, limit);
+        n++;
+      }
+    }
+  }
+  return n;
+}
+
+const STATUS: SpanStatus[] = ['unset', 'ok', 'error'];
+
+function normalizeEvents(events: SpanEvent[], ctx: NormalizeContext, stats: DecodeStats): SpanEvent[] {
+  for (const e of events) {
+    stats.truncated += capStrings(e.attributes, ctx);
+    // gen_ai.* events carry prompt/completion text: it gets the same redaction as the payload columns.
+    if (ctx.redact && e.name.startsWith('gen_ai.')) {
+      for (const k in e.attributes) {
+        const v = e.attributes[k];
+        if (typeof v === 'string') e.attributes[k] = ctx.redact.redact(v);
+      }
+    }
+  }
+  return events;
+}
+
+export function normalizeSpan(
+  raw: RawSpan,
+  res: RawResource,
+  ctx: NormalizeContext,
+  out: Collector<SpanRecord>,
+): SpanRecord | null {
+  if (raw.traceId === '' || raw.traceId === ZERO_TRACE_ID) {
+    out.reject('traceId is missing or all zeros');
+    return null;
+  }
+  if (raw.spanId === '' || raw.spanId === ZERO_SPAN_ID) {
+    out.reject('spanId is missing or all zeros');
+    return null;
+  }
+  if (raw.startUs === 0 || raw.endUs === 0) {
+    out.reject(`span ${raw.spanId}: start and end times are required`);
+    return null;
+  }
+  if (raw.endUs < raw.startUs) {
+    out.reject(`span ${raw.spanId}: end time is before start time`);
+    return null;
+  }
+  const tp =
+    timeProblem(raw.startUs, ctx, `span ${raw.spanId} start time`) ??
+    timeProblem(raw.endUs, ctx, `span ${raw.spanId} end time`);
+  if (tp !== null) {
+    out.reject(tp);
+    return null;
+  }
+
+  const attrs = raw.attributes;
+  const cols = mapSpanConventions(attrs, raw.events, raw.kind);
+  for (const k of cols.payloadKeys) delete attrs[k];
+  out.stats.truncated += capStrings(attrs, ctx);
+  attrs.resource = res.attributes;
+
+  let cost = cols.costUsd;
+  if (
+    cost === null &&
+    cols.model !== null &&
+    (cols.kind === 'llm' || cols.kind === 'embedding') &&
+    (cols.inputTokens !== null || cols.outputTokens !== null)
+  ) {
+    cost = ctx.prices.priceFor(cols.model, cols.provider, cols.inputTokens ?? 0, cols.outputTokens ?? 0);
+  }
+
+  const serviceAttr = attrs['service.name'];
+  return {
+    project: ctx.project,
+    traceId: raw.traceId,
+    spanId: raw.spanId,
+    parentSpanId: raw.parentSpanId === '' || raw.parentSpanId === ZERO_SPAN_ID ? null : raw.parentSpanId,
+    serviceName:
+      res.serviceName !== 'unknown_service' || typeof serviceAttr !== 'string' ? res.serviceName : serviceAttr,
+    name: raw.name,
+    kind: cols.kind,
+    startUs: raw.startUs,
+    endUs: raw.endUs,
+    status: STATUS[raw.statusCode] ?? 'unset',
+    statusMessage: raw.statusMessage === '' ? null : raw.statusMessage,
+    model: cols.model,
+    provider: cols.provider,
+    inputTokens: cols.inputTokens,
+    outputTokens: cols.outputTokens,
+    costUsd: cost,
+    agentId: cols.agentId,
+    agentName: cols.agentName,
+    agentVersion: cols.agentVersion,
+    sessionId: cols.sessionId,
+    userId: cols.userId,
+    attributes: attrs,
+    events: raw.events.length === 0 ? raw.events : normalizeEvents(raw.events, ctx, out.stats),
+    input: payload(cols.input, ctx, out.stats),
+    output: payload(cols.output, ctx, out.stats),
+  };
+}
+
+const SEVERITY_TEXT = ['', 'TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+
+export function severityText(n: number): string {
+  return n <= 0 || n > 24 ? '' : SEVERITY_TEXT[Math.floor((n - 1) / 4) + 1];
+}
+
+function bodyText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+export function normalizeLog(
+  raw: RawLog,
+  res: RawResource,
+  ctx: NormalizeContext,
+  out: Collector<LogRecord>,
+): LogRecord | null {
+  const timeUs = raw.timeUs || raw.observedUs || ctx.nowUs;
+  const tp = timeProblem(timeUs, ctx, 'log time');
+  if (tp !== null) {
+    out.reject(tp);
+    return null;
+  }
+  if (raw.severity < 0 || raw.severity > 24) {
+    out.reject(`severityNumber ${raw.severity} is outside 0..24`);
+    return null;
+  }
+  const attrs = raw.attributes;
+  out.stats.truncated += capStrings(attrs, ctx);
+  if (raw.eventName !== '') attrs['event.name'] = raw.eventName;
+  attrs.resource = res.attributes;
+  return {
+    project: ctx.project,
+    timeUs,
+    severity: raw.severity,
+    severityText: raw.severityText || severityText(raw.severity),
+    body: payload(bodyText(raw.body), ctx, out.stats) ?? '',
+    traceId: raw.traceId === '' || raw.traceId === ZERO_TRACE_ID ? null : raw.traceId,
+    spanId: raw.spanId === '' || raw.spanId === ZERO_SPAN_ID ? null : raw.spanId,
+    serviceName: res.serviceName,
+    attributes: attrs,
+  };
+}
+
+function labelValue(v: AttributeValue): string {
+  if (typeof v === 'string') return v;
+  if (v === null) return '';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+export function labelsOf(attrs: Attributes): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in attrs) out[k] = labelValue(attrs[k]);
+  return out;
+}
+
+/** OTLP data point flag: the point is a staleness marker with no value. */
+const FLAG_NO_RECORDED_VALUE = 1;
+
+/** Exponential histogram → explicit bounds: bucket index i covers (base^i, base^(i+1)], base = 2^(2^-scale). */
+export function expToExplicit(p: {
+  scale: number;
+  zeroCount: number;
+  zeroThreshold: number;
+  positive: { offset: number; counts: number[] };
+  negative: { offset: number; counts: number[] };
+}): { bounds: number[]; counts: number[] } {
+  const step = 2 ** -p.scale; // log2 of the base
+  const bounds: number[] = [];
+  const counts: number[] = [];
+  for (let k = p.negative.counts.length - 1; k >= 0; k--) {
+    bounds.push(-(2 ** ((p.negative.offset + k) * step)));
+    counts.push(p.negative.counts[k]);
+  }
+  bounds.push(Number.isFinite(p.zeroThreshold) ? Math.abs(p.zeroThreshold) : 0);
+  counts.push(p.zeroCount);
+  for (let k = 0; k < p.positive.counts.length; k++) {
+    bounds.push(2 ** ((p.positive.offset + k + 1) * step));
+    counts.push(p.positive.counts[k]);
+  }
+  counts.push(0); // +Inf
+  return { bounds, counts };
+}
+
+export function normalizeMetric(
+  m: RawMetric,
+  res: RawResource,
+  ctx: NormalizeContext,
+  out: Collector<MetricPoint>,
+): void {
+  if (m.name === '') {
+    out.reject('metric name is empty');
+    return;
+  }
+  if (m.kind === null) {
+    out.reject(`metric ${m.name} has no data`);
+    return;
+  }
+  const base = (attributes: Attributes, timeUs: number): Omit<MetricPoint, 'type' | 'value' | 'histogram'> | null => {
+    const t = timeUs || ctx.nowUs;
+    const tp = timeProblem(t, ctx, `metric ${m.name} point time`);
+    if (tp !== null) {
+      out.reject(tp);
+      return null;
+    }
+    return {
+      project: ctx.project,
+      name: m.name,
+      unit: m.unit,
+      timeUs: t,
+      labels: labelsOf(attributes),
+      serviceName: res.serviceName,
+    };
+  };
+
+  if (m.kind === 'gauge' || m.kind === 'sum') {
+    const type = m.kind === 'sum' && m.monotonic ? 'counter' : 'gauge';
+    for (const p of m.numberPoints) {
+      if (p.flags & FLAG_NO_RECORDED_VALUE) continue;
+      if (!Number.isFinite(p.value)) {
+        out.reject(`metric ${m.name}: value is not a finite number`);
+        continue;
+      }
+      const b = base(p.attributes, p.timeUs);
+      if (b) out.rows.push({ ...b, type, value: p.value, histogram: null });
+    }
+  } else if (m.kind === 'histogram') {
+    for (const p of m.histogramPoints) {
+      if (p.flags & FLAG_NO_RECORDED_VALUE) continue;
+      let { bounds, counts } = p;
+      if (counts.length === 0) {
+        bounds = [];
+        counts = [p.count];
+      } else if (counts.length !== bounds.length + 1) {
+        out.reject(`metric ${m.name}: bucketCounts must have explicitBounds + 1 entries`);
+        continue;
+      }
+      const b = base(p.attributes, p.timeUs);
+      if (!b) continue;
+      const h: HistogramValue = { count: p.count, sum: p.sum, bounds, counts };
+      if (p.min !== undefined) h.min = p.min;
+      if (p.max !== undefined) h.max = p.max;
+      out.rows.push({ ...b, type: 'histogram', value: p.sum, histogram: h });
+    }
+  } else if (m.kind === 'exponential_histogram') {
+    for (const p of m.expPoints) {
+      if (p.flags & FLAG_NO_RECORDED_VALUE) continue;
+      if (p.scale < -10 || p.scale > 20) {
+        out.reject(`metric ${m.name}: exponential histogram scale ${p.scale} is outside -10..20`);
+        continue;
+      }
+      const b = base(p.attributes, p.timeUs);
+      if (!b) continue;
+      const h: HistogramValue = { count: p.count, sum: p.sum, ...expToExplicit(p) };
+      if (p.min !== undefined) h.min = p.min;
+      if (p.max !== undefined) h.max = p.max;
+      out.rows.push({ ...b, type: 'histogram', value: p.sum, histogram: h });
+    }
+  } else {
+    for (const p of m.summaryPoints) {
+      if (p.flags & FLAG_NO_RECORDED_VALUE) continue;
+      const b = base(p.attributes, p.timeUs);
+      if (!b) continue;
+      out.rows.push({
+        ...b,
+        type: 'summary',
+        value: p.sum,
+        histogram: { count: p.count, sum: p.sum, quantiles: p.quantiles },
+      });
+    }
+  }
+}
