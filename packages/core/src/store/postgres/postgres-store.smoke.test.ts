@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { SpanRecord } from '../../model/telemetry.js';
+import type { PostgresStore } from './postgres-store.js';
+import { openTestStore } from './test-support.js';
+
+const HOUR = 3_600_000_000;
+
+function span(over: Partial<SpanRecord>): SpanRecord {
+  return {
+    project: 'p1',
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    parentSpanId: null,
+    serviceName: 'svc',
+    name: 'agent run',
+    kind: 'agent',
+    startUs: 1_700_000_000_000_000,
+    endUs: 1_700_000_001_000_000,
+    status: 'ok',
+    statusMessage: null,
+    model: null,
+    provider: null,
+    inputTokens: null,
+    outputTokens: null,
+    costUsd: null,
+    agentId: 'a1',
+    agentName: 'Agent One',
+    agentVersion: null,
+    sessionId: null,
+    userId: null,
+    attributes: { k: 'tab\there', nested: { nul: 'x\u0000y' } },
+    events: [],
+    input: 'back\\slash\nnewline',
+    output: null,
+    ...over,
+  };
+}
+
+describe('PostgresStore (direct)', () => {
+  let store: PostgresStore;
+  let drop: () => Promise<void>;
+  before(async () => {
+    ({ store, drop } = await openTestStore());
+  });
+  after(async () => drop());
+
+  test('round-trips spans through COPY, including escapes, NUL and a day with no partition yet', async () => {
+    const a = store.appender();
+    const old = 1_500_000_000_000_000; // 2017: no partition exists for that day
+    a.spans([
+      span({}),
+      span({
+        spanId: '1111111111111111',
+        parentSpanId: 'b7ad6b7169203331',
+        kind: 'llm',
+        model: 'gpt-4o',
+        startUs: 1_700_000_000_100_000,
+        endUs: 1_700_000_000_600_000,
+        costUsd: 0.01,
+        inputTokens: 10,
+        outputTokens: 5,
+      }),
+      span({ traceId: 'ffffffffffffffffffffffffffffffff', startUs: old, endUs: old + 5 }),
+    ]);
+    await a.commit();
+    const trace = await store.getTrace('p1', '0af7651916cd43dd8448eb211c80319c');
+    assert.equal(trace.length, 2);
+    assert.equal(trace[0].input, 'back\\slash\nnewline');
+    assert.deepEqual(trace[0].attributes, { k: 'tab\there', nested: { nul: 'xy' } });
+    assert.equal(trace[1].model, 'gpt-4o');
+    assert.equal(trace[1].inputTokens, 10);
+    assert.equal(trace[1].startUs, 1_700_000_000_100_000);
+    assert.equal((await store.getTrace('p1', 'ffffffffffffffffffffffffffffffff')).length, 1);
+    assert.equal((await store.getTrace('other', '0af7651916cd43dd8448eb211c80319c')).length, 0);
+
+    const page = await store.listTraces('p1', {
+      fromUs: 1_700_000_000_000_000 - HOUR,
+      toUs: 1_700_000_000_000_000 + HOUR,
+      limit: 10,
+    });
+    assert.equal(page.items.length, 1);
+    assert.equal(page.items[0].spanCount, 2);
+    assert.deepEqual(page.items[0].models, ['gpt-4o']);
+    assert.equal(page.items[0].costUsd, 0.01);
+
+    const ms = await store.modelStats('p1', {
+      fromUs: 1_700_000_000_000_000 - HOUR,
+      toUs: 1_700_000_000_000_000 + HOUR,
+    });
+    assert.equal(ms.calls, 1);
+    assert.equal(ms.p50, 500);
+    const as = await store.agentStats('p1', {
+      fromUs: 1_700_000_000_000_000 - HOUR,
+      toUs: 1_700_000_000_000_000 + HOUR,
+    });
+    assert.equal(as.totalRuns, 1);
+    assert.equal(as.byAgent[0].costUsd, 0.01);
+  });
+
+  test('retention drops whole partitions and trims the cutoff day exactly', async () => {
+    const res = await store.deleteBefore(1_700_000_000_050_000);
+    assert.equal(res.spans, 2); // the 2017 span (dropped partition) + the root (trimmed)
+    assert.equal((await store.getTrace('p1', '0af7651916cd43dd8448eb211c80319c')).length, 1);
+  });
+});
