@@ -100,6 +100,8 @@ export interface SdkBatchResult {
   accepted: number;
   rejected: number;
   errors: { index: number; message: string }[];
+  /** Attributes / values cut by the limits (informational). */
+  truncated: number;
 }
 
 export type OtlpFormat = 'protobuf' | 'json';
