@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { openStore } from '../open.js';
+import { storeContract } from '../store.contract.js';
+import { DuckDbStore } from './duckdb-store.js';
+
+const root = mkdtempSync(join(tmpdir(), 'vigil-duckdb-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+
+storeContract('duckdb', async () => {
+  const path = join(root, `contract-${n++}`, 'vigil.duckdb');
+  const h = {
+    store: (await DuckDbStore.open(path)) as DuckDbStore,
+    async cleanup() {
+      await h.store.close();
+    },
+    async reopen() {
+      await h.store.close();
+      h.store = await DuckDbStore.open(path);
+      return h.store;
+    },
+  };
+  return h;
+});
+
+describe('DuckDbStore specifics', () => {
+  test('acknowledged commits survive kill -9 of the writing process', () => {
+    const path = join(root, 'kill9', 'vigil.duckdb');
+    // The child commits 3 batches, prints after each acknowledgement, then SIGKILLs itself without
+    // closing the store (no checkpoint): only the WAL can bring the rows back.
+    const child = `
+      import { DuckDbStore } from ${JSON.stringify(new URL('./duckdb-store.ts', import.meta.url).pathname)};
+      const s = await DuckDbStore.open(${JSON.stringify(path)});
+      for (let b = 0; b < 3; b++) {
+        const a = s.appender();
+        const spans = [];
+        for (let i = 0; i < 2000; i++) spans.push({
+          project: 'k', traceId: String(b).padStart(32, '0'), spanId: String(i).padStart(16, '0'), parentSpanId: null,
+          serviceName: 's', name: 'n' + i, kind: 'llm', startUs: 1.7e15 + i, endUs: 1.7e15 + i + 5, status: 'ok',
+          statusMessage: null, model: 'm', provider: null, inputTokens: i, outputTokens: 1, costUsd: 0.5,
+          agentId: null, agentName: null, agentVersion: null, sessionId: null, userId: null,
+          attributes: { i }, events: [], input: null, output: null });
+        a.spans(spans);
+        a.metrics([{ project: 'k', name: 'x', type: 'gauge', unit: '', timeUs: 1.7e15 + b, value: b, histogram: null, labels: {}, serviceName: 's' }]);
+        await a.commit();
+        console.log('acked', b);
+      }
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    const r = spawnSync(
+      process.execPath,
+      ['--conditions=vigil-source', '--import', 'tsx', '--input-type=module', '-e', child],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(r.signal, 'SIGKILL', r.stderr);
+    assert.match(r.stdout, /acked 2/);
+    return (async () => {
+      const s = await DuckDbStore.open(path);
+      try {
+        for (let b = 0; b < 3; b++) {
+          const spans = await s.getTrace('k', String(b).padStart(32, '0'));
+          assert.equal(spans.length, 2000, `batch ${b}`);
+          assert.deepEqual(spans[7].attributes, { i: 7 });
+        }
+        const m = await s.latestMetrics('k', { fromUs: 0, toUs: 2e15 }, 'x');
+        assert.equal(m[0].value, 2);
+      } finally {
+        await s.close();
+      }
+    })();
+  });
+
+  test('migrations are recorded once per version', async () => {
+    const path = join(root, 'migr', 'vigil.duckdb');
+    const s1 = await DuckDbStore.open(path);
+    await s1.close();
+    const s2 = await DuckDbStore.open(path);
+    await s2.migrate();
+    await s2.close();
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const inst = await DuckDBInstance.create(path);
+    const c = await inst.connect();
+    const rows = (await c.runAndReadAll('SELECT version FROM schema_migrations ORDER BY version')).getRowsJS();
+    c.closeSync();
+    inst.closeSync();
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      [1, 2],
+    );
+  });
+
+  test('openStore: default file in dataDir, duckdb: URLs, unknown schemes refused', async () => {
+    const dir = join(root, 'open', 'data');
+    const s = await openStore({ dataDir: dir });
+    assert.equal(s.backend, 'duckdb');
+    assert.equal((s as DuckDbStore).path, join(dir, 'vigil.duckdb'));
+    await s.close();
+    const s2 = await openStore({ url: 'duckdb:other.duckdb', dataDir: dir });
+    assert.equal((s2 as DuckDbStore).path, join(dir, 'other.duckdb'));
+    await s2.close();
+    await assert.rejects(openStore({ url: 'mysql://x', dataDir: dir }), /unsupported store URL/);
+  });
+});
