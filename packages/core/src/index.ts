@@ -3,3 +3,8 @@ export * from './store/store.js';
 export * from './ingest/index.js';
 export * from './store/duckdb/index.js';
 export * from './store/open.js';
+export * from './analytics/index.js';
+export * from './auth/index.js';
+export * from './query/json.js';
+export * from './service/params.js';
+export * from './service/dashboard.js';
