@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import type { AgentRunStart, LogRecord, MetricPoint, SpanRecord } from '../../model/telemetry.js';
 import type { Appender } from '../store.js';
 import type { Sql, TransactionSql } from './connect.js';
-import { float, int, json, text } from './copy.js';
+import { float, int, json, payload, text } from './copy.js';
 import { quoteIdent } from './migrations.js';
 import { dayOf, type PartitionedTable, type PartitionManager } from './partitions.js';
 
@@ -49,13 +49,13 @@ export function spanLine(s: SpanRecord): string {
     text(s.spanId),
     text(s.parentSpanId || null),
     text(s.serviceName),
-    text(s.name),
+    payload(s.name),
     text(s.kind),
     int(s.startUs),
     int(s.endUs),
     int(Math.max(0, s.endUs - s.startUs)),
     text(s.status),
-    text(s.statusMessage),
+    payload(s.statusMessage),
     text(s.model),
     text(s.provider),
     int(s.inputTokens),
@@ -68,8 +68,8 @@ export function spanLine(s: SpanRecord): string {
     text(s.userId),
     json(s.attributes ?? {}),
     json(s.events ?? []),
-    text(s.input),
-    text(s.output),
+    payload(s.input),
+    payload(s.output),
   ].join('\t')}\n`;
 }
 
@@ -107,7 +107,7 @@ function logLine(l: LogRecord): string {
     int(l.timeUs),
     int(Math.max(0, Math.min(24, l.severity | 0))),
     text(l.severityText ?? ''),
-    text(l.body ?? ''),
+    payload(l.body ?? ''),
     text(l.traceId || null),
     text(l.spanId || null),
     text(l.serviceName ?? ''),

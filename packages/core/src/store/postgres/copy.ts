@@ -10,6 +10,34 @@ const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n'
 
 export const NULL = '\\N';
 
+/**
+ * PostgreSQL text cannot hold U+0000, but payloads (prompts, completions, messages) must read back
+ * exactly. They are stored with a reversible escape: U+E000 (private use) is the escape character,
+ * NUL → U+E000 '0', U+E000 → U+E000 U+E000. Ordinary text is untouched and searches still work.
+ */
+const ESC = '\uE000';
+const NEEDS_ESCAPE = /[\0\uE000]/;
+const NEEDS_ESCAPE_G = /[\0\uE000]/g;
+const ESCAPED_G = /\uE000([\uE0000])/g;
+
+export function escapeNul(v: string): string {
+  return NEEDS_ESCAPE.test(v) ? v.replace(NEEDS_ESCAPE_G, (c) => (c === ESC ? ESC + ESC : `${ESC}0`)) : v;
+}
+
+export function unescapeNul(v: string): string {
+  return v.includes(ESC) ? v.replace(ESCAPED_G, (_m, c: string) => (c === ESC ? ESC : '\0')) : v;
+}
+
+export function unescapeNulOrNull(v: unknown): string | null {
+  return v == null ? null : unescapeNul(String(v));
+}
+
+/** A free-text column whose exact content must survive (see escapeNul). */
+export function payload(v: string | null | undefined): string {
+  if (v === null || v === undefined) return NULL;
+  return text(escapeNul(v));
+}
+
 export function text(v: string | null | undefined): string {
   if (v === null || v === undefined) return NULL;
   return SPECIAL.test(v) ? v.replace(SPECIAL_G, (c) => ESCAPES[c] ?? c) : v;
@@ -45,8 +73,8 @@ export function jsonParam(v: unknown): string {
   return s.includes('\\u0000') ? JSON.stringify(v, stripNul) : s;
 }
 
-/** Strips NUL from a text parameter. */
+/** A free-text parameter, escaped like `payload`. */
 export function textParam(v: string | null | undefined): string | null {
   if (v === null || v === undefined) return null;
-  return v.includes('\0') ? v.replaceAll('\0', '') : v;
+  return escapeNul(v);
 }

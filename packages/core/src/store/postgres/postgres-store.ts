@@ -25,7 +25,7 @@ import type {
 } from '../store.js';
 import { PgAppender } from './appender.js';
 import { connectPg, type PgConnectOptions, parsePgUrl, type Sql } from './connect.js';
-import { jsonParam, textParam } from './copy.js';
+import { jsonParam, textParam, unescapeNul } from './copy.js';
 import { quoteIdent, runMigrations } from './migrations.js';
 import { DAY_US, dayOf, PartitionManager } from './partitions.js';
 import { jsonOr, num, numOrNull, type Row, strOrNull } from './sql-util.js';
@@ -261,7 +261,7 @@ export class PostgresStore implements Store {
       severity: r.severity as AnomalyRecord['severity'],
       confidence: num(r.confidence),
       detector: r.detector as string,
-      description: r.description as string,
+      description: unescapeNul(r.description as string),
       createdUs: num(r.created_us),
     }));
   }
@@ -314,7 +314,7 @@ export class PostgresStore implements Store {
       name: r.name as string,
       severity: r.severity as AlertRecord['severity'],
       state: r.state as AlertState,
-      message: r.message as string,
+      message: unescapeNul(r.message as string),
       labels: jsonOr(r.labels, {}),
       value: numOrNull(r.value),
       startedUs: num(r.started_us),

@@ -17,6 +17,7 @@ import type {
   TraceSummary,
 } from '../store.js';
 import type { Sql } from './connect.js';
+import { unescapeNul, unescapeNulOrNull } from './copy.js';
 import {
   clampLimit,
   decodeCursor,
@@ -42,12 +43,12 @@ export function rowToSpan(r: Row): SpanRecord {
     spanId: r.span_id as string,
     parentSpanId: strOrNull(r.parent_span_id),
     serviceName: r.service_name as string,
-    name: r.name as string,
+    name: unescapeNul(r.name as string),
     kind: r.kind as SpanRecord['kind'],
     startUs: num(r.start_us),
     endUs: num(r.end_us),
     status: r.status as SpanRecord['status'],
-    statusMessage: strOrNull(r.status_message),
+    statusMessage: unescapeNulOrNull(r.status_message),
     model: strOrNull(r.model),
     provider: strOrNull(r.provider),
     inputTokens: numOrNull(r.input_tokens),
@@ -60,8 +61,8 @@ export function rowToSpan(r: Row): SpanRecord {
     userId: strOrNull(r.user_id),
     attributes: jsonOr(r.attributes, {}),
     events: jsonOr(r.events, []),
-    input: strOrNull(r.input),
-    output: strOrNull(r.output),
+    input: unescapeNulOrNull(r.input),
+    output: unescapeNulOrNull(r.output),
   };
 }
 
@@ -211,7 +212,7 @@ function rowToTraceSummary(r: Row): TraceSummary {
   return {
     traceId: r.trace_id as string,
     rootSpanId: root[0],
-    name: root[1],
+    name: unescapeNul(root[1]),
     kind: root[2] as TraceSummary['kind'],
     serviceName: root[3],
     startUs: num(r.start_us),
@@ -399,7 +400,7 @@ export async function spanSeries(sql: Sql, t: string, project: string, q: SpanSe
   const rows = await sql.unsafe(
     `SELECT ${group ? `${group} AS g0, ` : ''}${bucketExpr('start_us', q.stepMs)} AS bucket, ${SPAN_MEASURE_SQL[q.measure]} AS v
      FROM ${t}.spans WHERE ${where.join(' AND ')}
-     GROUP BY ${group ? 'g0, ' : ''}bucket ORDER BY ${group ? 'g0 COLLATE "C", ' : ''}bucket`,
+     GROUP BY ${group ? 'g0, ' : ''}bucket ORDER BY ${group ? 'g0, ' : ''}bucket`,
     p.values as never,
   );
   return toSeries(rows, q.groupBy ? [q.groupBy] : []);
@@ -432,7 +433,6 @@ export async function metricSeries(sql: Sql, t: string, project: string, q: Metr
   const bucket = bucketExpr('time_us', q.stepMs);
   const stepS = Math.max(1, Math.round(q.stepMs)) / 1000;
   const gs = groupBy.map((_, i) => `g${i}, `).join('');
-  const order = groupBy.map((_, i) => `g${i} COLLATE "C", `).join('');
   let text: string;
   if (q.aggregation === 'rate') {
     // Per underlying series (full label set) first, then summed across the requested grouping.
@@ -442,11 +442,11 @@ export async function metricSeries(sql: Sql, t: string, project: string, q: Metr
         FROM ${t}.metrics WHERE ${where.join(' AND ')} GROUP BY ${gs}labels, bucket)
       SELECT ${gs}bucket,
         sum(CASE WHEN last_v >= first_v THEN last_v - first_v ELSE last_v END) / ${lit(stepS)} AS v
-      FROM per GROUP BY ${gs}bucket ORDER BY ${order}bucket`;
+      FROM per GROUP BY ${gs}bucket ORDER BY ${gs}bucket`;
   } else {
     text = `SELECT ${groupCols.length ? `${groupCols.join(', ')}, ` : ''}${bucket} AS bucket, ${METRIC_AGG_SQL[q.aggregation]} AS v
       FROM ${t}.metrics WHERE ${where.join(' AND ')}
-      GROUP BY ${gs}bucket ORDER BY ${order}bucket`;
+      GROUP BY ${gs}bucket ORDER BY ${gs}bucket`;
   }
   const rows = await sql.unsafe(text, p.values as never);
   return toSeries(rows, groupBy);
@@ -526,7 +526,7 @@ export async function listLogs(
     timeUs: num(r.time_us),
     severity: num(r.severity),
     severityText: r.severity_text as string,
-    body: r.body as string,
+    body: unescapeNul(r.body as string),
     traceId: strOrNull(r.trace_id),
     spanId: strOrNull(r.span_id),
     serviceName: r.service_name as string,
