@@ -8,3 +8,5 @@ export * from './auth/index.js';
 export * from './query/json.js';
 export * from './service/params.js';
 export * from './service/dashboard.js';
+export * from './service/core.js';
+export * from './pipeline/index.js';
