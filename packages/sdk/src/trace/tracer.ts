@@ -1,0 +1,203 @@
+/**
+ * Tracers and the global one. Until the SDK is configured the global tracer is a no-op (as with
+ * @opentelemetry/api): instrumented code runs unchanged and records nothing.
+ */
+import { nowUs, toEpochUs } from '../internal/clock.js';
+import { newSpanId, newTraceId } from '../internal/ids.js';
+import { getActiveSpan, runWithSpan } from './context.js';
+import { ATTR, DEFAULT_OPERATION, defaultOtelKind, OTEL_KIND, type VigilKind } from './semconv.js';
+import { INVALID_SPAN, NonRecordingSpan, payloadString, type SpanSink, VigilSpan } from './span.js';
+import type { Attributes, SpanLike, SpanOptions } from './types.js';
+
+export interface Tracer {
+  startSpan(name: string, opts?: SpanOptions): SpanLike;
+}
+
+export class NoopTracer implements Tracer {
+  startSpan(): SpanLike {
+    return INVALID_SPAN;
+  }
+}
+
+export interface VigilTracerOptions {
+  /** Fraction of new traces recorded, 0..1 (children follow their root). Default 1. */
+  sampleRate?: number;
+}
+
+export class VigilTracer implements Tracer {
+  private readonly sink: SpanSink;
+  private readonly sampleRate: number;
+
+  constructor(sink: SpanSink, opts: VigilTracerOptions = {}) {
+    this.sink = sink;
+    this.sampleRate = opts.sampleRate ?? 1;
+  }
+
+  startSpan(name: string, opts?: SpanOptions): SpanLike {
+    let traceId: string;
+    let parentSpanId: string | undefined;
+    const explicit = opts?.parent;
+    const parent = explicit === undefined ? getActiveSpan() : explicit;
+    if (parent && parent !== INVALID_SPAN && parent.spanId !== INVALID_SPAN.spanId) {
+      // A non-recording parent was sampled out: its children are too.
+      if ('isRecording' in parent && !(parent instanceof VigilSpan) && !parent.isRecording()) return parent;
+      traceId = parent.traceId;
+      parentSpanId = parent.spanId;
+    } else {
+      // Sampled out: a non-recording span with real ids, so its children are dropped with it.
+      if (this.sampleRate < 1 && Math.random() >= this.sampleRate)
+        return new NonRecordingSpan(newTraceId(), newSpanId());
+      traceId = newTraceId();
+      parentSpanId = undefined;
+    }
+    const kind: VigilKind = opts?.kind ?? 'internal';
+    const attributes: Attributes = { 'vigil.kind': kind };
+    let otelKind: number;
+    if (opts !== undefined) {
+      otelKind = opts.otelKind ? OTEL_KIND[opts.otelKind] : defaultOtelKind(kind);
+      const op = opts.operation ?? DEFAULT_OPERATION[kind];
+      if (op !== undefined) attributes[ATTR.operation] = op;
+      if (opts.model !== undefined) attributes[ATTR.requestModel] = opts.model;
+      if (opts.provider !== undefined) attributes[ATTR.provider] = opts.provider;
+      if (opts.agentId !== undefined) attributes[ATTR.agentId] = opts.agentId;
+      if (opts.agentName !== undefined) attributes[ATTR.agentName] = opts.agentName;
+      if (opts.agentVersion !== undefined) attributes[ATTR.agentVersion] = opts.agentVersion;
+      if (opts.sessionId !== undefined) attributes[ATTR.sessionId] = opts.sessionId;
+      if (opts.userId !== undefined) attributes[ATTR.userId] = opts.userId;
+      if (kind === 'tool' && attributes[ATTR.toolName] === undefined) attributes[ATTR.toolName] = name;
+      if (opts.input !== undefined) attributes[ATTR.input] = payloadString(opts.input);
+      const extra = opts.attributes;
+      if (extra) {
+        for (const k in extra) {
+          const v = extra[k];
+          if (v !== undefined) attributes[k] = v;
+        }
+      }
+    } else {
+      otelKind = 1;
+    }
+    const startUs = opts?.startTime !== undefined ? (toEpochUs(opts.startTime) ?? nowUs()) : nowUs();
+    return new VigilSpan(this.sink, traceId, newSpanId(), parentSpanId, name, kind, otelKind, startUs, attributes);
+  }
+}
+
+let globalTracer: Tracer = new NoopTracer();
+
+export function setGlobalTracer(tracer: Tracer | null): void {
+  globalTracer = tracer ?? new NoopTracer();
+}
+
+export function getTracer(): Tracer {
+  return globalTracer;
+}
+
+// ---- wrappers -------------------------------------------------------------------------------------
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (
+    v !== null &&
+    (typeof v === 'object' || typeof v === 'function') &&
+    typeof (v as { then?: unknown }).then === 'function'
+  );
+}
+
+function fail(span: SpanLike, error: unknown): void {
+  try {
+    span.recordException(error);
+    span.setStatus('error', error instanceof Error ? error.message : String(error));
+    span.end();
+  } catch {
+    // never mask the application's own error
+  }
+}
+
+/**
+ * Runs fn inside span: the span is active in fn (and everything it awaits), ends when fn returns or its
+ * promise settles, records a thrown error / rejection and re-throws it unchanged.
+ */
+export function runInSpan<T>(span: SpanLike, fn: (span: SpanLike) => T): T {
+  return runWithSpan(span, () => {
+    let result: T;
+    try {
+      result = fn(span);
+    } catch (e) {
+      fail(span, e);
+      throw e;
+    }
+    if (isThenable(result)) {
+      return result.then(
+        (v) => {
+          span.end();
+          return v;
+        },
+        (e) => {
+          fail(span, e);
+          throw e;
+        },
+      ) as T;
+    }
+    span.end();
+    return result;
+  });
+}
+
+export function startSpan(name: string, opts?: SpanOptions): SpanLike {
+  try {
+    return globalTracer.startSpan(name, opts);
+  } catch {
+    return INVALID_SPAN;
+  }
+}
+
+export function withSpan<T>(name: string, fn: (span: SpanLike) => T): T;
+export function withSpan<T>(name: string, opts: SpanOptions | undefined, fn: (span: SpanLike) => T): T;
+export function withSpan<T>(
+  name: string,
+  optsOrFn: SpanOptions | undefined | ((span: SpanLike) => T),
+  maybeFn?: (span: SpanLike) => T,
+): T {
+  const fn = (typeof optsOrFn === 'function' ? optsOrFn : maybeFn) as (span: SpanLike) => T;
+  const opts = typeof optsOrFn === 'function' ? undefined : optsOrFn;
+  return runInSpan(startSpan(name, opts), fn);
+}
+
+export interface MonitorOptions extends SpanOptions {
+  /** Span name; default the function's name. */
+  name?: string;
+  /** Record the call's arguments as the span input. */
+  captureArgs?: boolean;
+  /** Record the return value (resolved value for async functions) as the span output. */
+  captureResult?: boolean;
+}
+
+/** Wraps a function (sync or async) so every call is a span; `this`, arguments, results and errors pass through. */
+export function monitor<F extends (...args: never[]) => unknown>(fn: F, opts?: MonitorOptions | string): F {
+  const o: MonitorOptions = typeof opts === 'string' ? { name: opts } : (opts ?? {});
+  const name = o.name ?? (fn.name || 'anonymous');
+  const wrapped = function (this: unknown, ...args: Parameters<F>) {
+    let spanOpts: SpanOptions = o;
+    if (o.captureArgs) {
+      try {
+        spanOpts = { ...o, input: args.length === 1 ? args[0] : args };
+      } catch {
+        spanOpts = o;
+      }
+    }
+    return runInSpan(startSpan(name, spanOpts), (span) => {
+      const r = fn.apply(this, args);
+      if (o.captureResult) {
+        if (isThenable(r)) {
+          return r.then((v) => {
+            span.setOutput(v);
+            return v;
+          });
+        }
+        span.setOutput(r);
+      }
+      return r;
+    });
+  };
+  Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true });
+  Object.defineProperty(wrapped, 'length', { value: fn.length, configurable: true });
+  return wrapped as unknown as F;
+}

@@ -1,0 +1,79 @@
+import type { VigilKind } from './semconv.js';
+
+export type AttributeValue =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | readonly AttributeValue[]
+  | { readonly [key: string]: AttributeValue };
+export type Attributes = Record<string, AttributeValue>;
+
+/** 0 unset, 1 ok, 2 error: the OTLP Status.code numbers. */
+export type StatusCode = 0 | 1 | 2;
+export type StatusName = 'unset' | 'ok' | 'error';
+
+export type TimeInput = Date | number | string;
+
+export interface SpanEventData {
+  name: string;
+  timeUs: number;
+  attributes: Attributes | undefined;
+}
+
+export interface SpanOptions {
+  /** Vigil span kind; default 'internal'. */
+  kind?: VigilKind;
+  /** OTel SpanKind override ('client', 'server', ...); default derived from kind. */
+  otelKind?: 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+  attributes?: Attributes;
+  /** Explicit parent; default is the active span. `null` starts a new trace. */
+  parent?: SpanLike | { traceId: string; spanId: string } | null;
+  startTime?: TimeInput;
+  /** gen_ai.request.model */
+  model?: string;
+  /** gen_ai.provider.name */
+  provider?: string;
+  /** gen_ai.operation.name (default from kind) */
+  operation?: string;
+  agentId?: string;
+  agentName?: string;
+  agentVersion?: string;
+  sessionId?: string;
+  userId?: string;
+  /** Prompt / input payload (stringified if not a string). */
+  input?: unknown;
+}
+
+/** The read side of a span that exporters consume. */
+export interface ReadableVigilSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  readonly name: string;
+  readonly kind: VigilKind;
+  readonly otelKind: number;
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly attributes: Attributes;
+  readonly events: SpanEventData[] | undefined;
+  readonly statusCode: StatusCode;
+  readonly statusMessage: string | undefined;
+}
+
+export interface SpanLike {
+  readonly traceId: string;
+  readonly spanId: string;
+  isRecording(): boolean;
+  setAttribute(key: string, value: AttributeValue): this;
+  setAttributes(attrs: Attributes): this;
+  addEvent(name: string, attributes?: Attributes, time?: TimeInput): this;
+  recordException(error: unknown, time?: TimeInput): this;
+  setStatus(status: StatusName, message?: string): this;
+  /** Token usage and cost in one call (gen_ai.usage.*). */
+  setUsage(usage: { inputTokens?: number; outputTokens?: number; costUsd?: number }): this;
+  setOutput(output: unknown): this;
+  updateName(name: string): this;
+  end(endTime?: TimeInput): void;
+}
