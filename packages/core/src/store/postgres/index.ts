@@ -10,3 +10,4 @@ export { PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<Store> {
   return PostgresStore.open(url, opts);
 }
+export { createLeaderElector, type LeaderElector, type LeaderElectorOptions, leaderLockKeys } from './leader.js';
