@@ -1,1 +1,5 @@
 export { main } from './cli/main.js';
+export { DEFAULT_CONFIG, loadConfig, OPTIONS, type ServerConfig } from './config/config.js';
+export { type CreateServerOptions, createServer, type VigilServer } from './http/app.js';
+export { LiveHub } from './http/live.js';
+export { type StartedServer, startServer } from './http/start.js';

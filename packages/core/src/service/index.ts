@@ -1,2 +1,3 @@
+export * from './core.js';
 export * from './dashboard.js';
 export * from './params.js';

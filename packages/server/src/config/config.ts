@@ -1,0 +1,278 @@
+/**
+ * Server configuration. One option table drives the defaults, the config file keys, the VIGIL_*
+ * environment variables, the CLI flags and `vigil serve --help`, so they cannot drift apart.
+ * Precedence: defaults < vigil.config.yaml (cwd, or --config) < environment < CLI flags.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Store URL (postgres://…, duckdb:///file); empty = DuckDB in dataDir. */
+  store: string;
+  /** Largest accepted request body, compressed, in bytes. */
+  bodyLimit: number;
+  /** Largest accepted body after gzip decompression, in bytes. */
+  maxDecompressedBytes: number;
+  /** Rows the ingest queue holds before answering 429. */
+  queueMaxRows: number;
+  /** Group-commit size: flush when this many rows are queued... */
+  flushRows: number;
+  /** ...or when the oldest queued row waited this long. */
+  flushMs: number;
+  /** Delete telemetry older than this many days (0 = keep forever). */
+  retentionDays: number;
+  /** Admin key of the default project to ensure at start. */
+  apiKey: string;
+  /** Dashboard build to serve at `/` (default: packages/web/dist next to the server package). */
+  webDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Seconds a 429 asks clients to wait. */
+  retryAfterS: number;
+}
+
+type Kind = 'int' | 'string' | 'size' | 'enum';
+
+export interface OptionSpec {
+  key: keyof ServerConfig;
+  flag: string;
+  env: string;
+  kind: Kind;
+  values?: readonly string[];
+  description: string;
+}
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  // 4318 is the OTLP/HTTP default: an OpenTelemetry app needs only the auth header.
+  port: 4318,
+  host: '127.0.0.1',
+  dataDir: './.vigil',
+  store: '',
+  bodyLimit: 16 * 1024 * 1024,
+  maxDecompressedBytes: 64 * 1024 * 1024,
+  queueMaxRows: 200_000,
+  flushRows: 10_000,
+  flushMs: 100,
+  retentionDays: 30,
+  apiKey: '',
+  webDir: '',
+  logLevel: 'warn',
+  retryAfterS: 1,
+};
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { key: 'port', flag: 'port', env: 'VIGIL_PORT', kind: 'int', description: 'TCP port (OTLP/HTTP default 4318)' },
+  { key: 'host', flag: 'host', env: 'VIGIL_HOST', kind: 'string', description: 'interface to listen on' },
+  {
+    key: 'dataDir',
+    flag: 'data-dir',
+    env: 'VIGIL_DATA_DIR',
+    kind: 'string',
+    description: 'directory of the embedded DuckDB store',
+  },
+  {
+    key: 'store',
+    flag: 'store',
+    env: 'VIGIL_STORE',
+    kind: 'string',
+    description: 'store URL (postgres://user@host/db); overrides --data-dir',
+  },
+  {
+    key: 'bodyLimit',
+    flag: 'body-limit',
+    env: 'VIGIL_BODY_LIMIT',
+    kind: 'size',
+    description: 'largest request body as sent (e.g. 16mb); larger answers 413',
+  },
+  {
+    key: 'maxDecompressedBytes',
+    flag: 'max-decompressed',
+    env: 'VIGIL_MAX_DECOMPRESSED',
+    kind: 'size',
+    description: 'largest body after gzip decompression (e.g. 64mb); larger answers 413',
+  },
+  {
+    key: 'queueMaxRows',
+    flag: 'queue-max-rows',
+    env: 'VIGIL_QUEUE_MAX_ROWS',
+    kind: 'int',
+    description: 'rows the ingest queue holds before answering 429',
+  },
+  {
+    key: 'flushRows',
+    flag: 'flush-rows',
+    env: 'VIGIL_FLUSH_ROWS',
+    kind: 'int',
+    description: 'group commit: flush at this many queued rows',
+  },
+  {
+    key: 'flushMs',
+    flag: 'flush-ms',
+    env: 'VIGIL_FLUSH_MS',
+    kind: 'int',
+    description: 'group commit: flush after this many milliseconds',
+  },
+  {
+    key: 'retentionDays',
+    flag: 'retention-days',
+    env: 'VIGIL_RETENTION_DAYS',
+    kind: 'int',
+    description: 'delete telemetry older than N days, checked hourly (0 = keep)',
+  },
+  {
+    key: 'apiKey',
+    flag: 'api-key',
+    env: 'VIGIL_API_KEY',
+    kind: 'string',
+    description: 'ensure this admin key exists in the default project',
+  },
+  {
+    key: 'webDir',
+    flag: 'web-dir',
+    env: 'VIGIL_WEB_DIR',
+    kind: 'string',
+    description: 'dashboard files to serve at / (default: the bundled build)',
+  },
+  {
+    key: 'logLevel',
+    flag: 'log-level',
+    env: 'VIGIL_LOG_LEVEL',
+    kind: 'enum',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    description: 'server log level',
+  },
+  {
+    key: 'retryAfterS',
+    flag: 'retry-after',
+    env: 'VIGIL_RETRY_AFTER',
+    kind: 'int',
+    description: 'seconds a 429 (queue full) asks clients to wait',
+  },
+];
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1024,
+  k: 1024,
+  mb: 1024 ** 2,
+  m: 1024 ** 2,
+  gb: 1024 ** 3,
+  g: 1024 ** 3,
+};
+
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?b?|[kmg])?$/i.exec(text.trim());
+  if (!m) throw new ConfigError(`not a size: "${text}" (use bytes or 512kb, 16mb, 1gb)`);
+  return Math.floor(Number(m[1]) * (SIZE_UNITS[(m[2] || 'b').toLowerCase()] ?? 1));
+}
+
+function coerce(spec: OptionSpec, raw: unknown, source: string): ServerConfig[keyof ServerConfig] {
+  const where = `${source} ${spec.kind === 'enum' ? `(one of ${spec.values?.join(', ')})` : ''}`.trim();
+  switch (spec.kind) {
+    case 'int': {
+      const n = typeof raw === 'number' ? raw : Number(String(raw).trim());
+      if (!Number.isInteger(n) || n < 0)
+        throw new ConfigError(`${where}: expected a non-negative integer, got "${raw}"`);
+      if (spec.key === 'port' && n > 65535) throw new ConfigError(`${where}: port must be 0..65535`);
+      return n;
+    }
+    case 'size': {
+      const n = typeof raw === 'number' ? raw : parseSize(String(raw));
+      if (!(n > 0)) throw new ConfigError(`${where}: expected a positive size`);
+      return n;
+    }
+    case 'enum': {
+      const s = String(raw);
+      if (!spec.values?.includes(s)) throw new ConfigError(`${where}: got "${s}"`);
+      return s as ServerConfig['logLevel'];
+    }
+    default:
+      return String(raw);
+  }
+}
+
+export interface LoadConfigInput {
+  /** Parsed CLI flags, keyed by flag name (`data-dir`), strings as typed. */
+  flags?: Record<string, string | boolean | undefined>;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Explicit config file (--config); must exist. */
+  configFile?: string;
+}
+
+export interface LoadedConfig {
+  config: ServerConfig;
+  /** The config file read, if any. */
+  file: string | null;
+}
+
+export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
+  const env = input.env ?? process.env;
+  const cwd = input.cwd ?? process.cwd();
+  const config: ServerConfig = { ...DEFAULT_CONFIG };
+  const set = (spec: OptionSpec, raw: unknown, source: string) => {
+    (config as unknown as Record<string, unknown>)[spec.key] = coerce(spec, raw, source);
+  };
+
+  let file: string | null = null;
+  const explicit =
+    input.configFile ?? (typeof env.VIGIL_CONFIG === 'string' && env.VIGIL_CONFIG ? env.VIGIL_CONFIG : undefined);
+  if (explicit) {
+    file = resolve(cwd, explicit);
+    if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}`);
+  } else if (existsSync(resolve(cwd, 'vigil.config.yaml'))) {
+    file = resolve(cwd, 'vigil.config.yaml');
+  }
+  if (file) {
+    let doc: unknown;
+    try {
+      doc = parseYaml(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`${file}: ${(err as Error).message}`);
+    }
+    if (doc != null && (typeof doc !== 'object' || Array.isArray(doc))) {
+      throw new ConfigError(`${file}: expected a mapping of option: value`);
+    }
+    const values = (doc ?? {}) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(values)) {
+      const spec = OPTIONS.find((o) => o.key === k || o.flag === k);
+      if (!spec) throw new ConfigError(`${file}: unknown option "${k}"`);
+      if (v != null) set(spec, v, `${file}: ${k}`);
+    }
+  }
+  for (const spec of OPTIONS) {
+    const v = env[spec.env];
+    if (v !== undefined && v !== '') set(spec, v, spec.env);
+  }
+  for (const spec of OPTIONS) {
+    const v = input.flags?.[spec.flag];
+    if (v !== undefined && typeof v !== 'boolean') set(spec, v, `--${spec.flag}`);
+  }
+  return { config, file };
+}
+
+/** `--flag <value>  description (env VIGIL_X, default y)` lines for --help. */
+export function optionsHelp(keys?: readonly (keyof ServerConfig)[]): string {
+  const rows = OPTIONS.filter((o) => !keys || keys.includes(o.key));
+  const left = rows.map(
+    (o) => `  --${o.flag} <${o.kind === 'enum' ? o.values?.join('|') : o.kind === 'int' ? 'n' : o.kind}>`,
+  );
+  const width = Math.max(...left.map((l) => l.length)) + 2;
+  return rows
+    .map((o, i) => {
+      const def = DEFAULT_CONFIG[o.key];
+      const shown = def === '' ? 'none' : String(def);
+      return `${left[i].padEnd(width)}${o.description} [env ${o.env}, default ${shown}]`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,97 @@
+/**
+ * Live events per project for `GET /api/v1/stream`. The pipeline's commits feed `spans`; the
+ * analysers publish `anomaly` and `alert`. Slow subscribers cannot hold memory: each SSE client
+ * writes straight to its socket and is dropped when the socket's buffer is over its cap.
+ */
+import type { SpanRecord } from '@vigil/core';
+import { usToIso } from '@vigil/core';
+
+export type LiveListener = (event: string, data: unknown) => void;
+
+export class LiveHub {
+  private readonly byProject = new Map<string, Set<LiveListener>>();
+  private total = 0;
+
+  /** `onActive(true)` when the first subscriber arrives, `(false)` when the last one leaves. */
+  constructor(private readonly onActive: (active: boolean) => void = () => {}) {}
+
+  subscribe(project: string, listener: LiveListener): () => void {
+    let set = this.byProject.get(project);
+    if (!set) {
+      set = new Set();
+      this.byProject.set(project, set);
+    }
+    if (set.has(listener)) return () => {};
+    set.add(listener);
+    if (++this.total === 1) this.onActive(true);
+    let done = false;
+    const members = set;
+    return () => {
+      if (done) return;
+      done = true;
+      members.delete(listener);
+      if (members.size === 0) this.byProject.delete(project);
+      if (--this.total === 0) this.onActive(false);
+    };
+  }
+
+  hasSubscribers(project?: string): boolean {
+    return project === undefined ? this.byProject.size > 0 : this.byProject.has(project);
+  }
+
+  publish(project: string, event: string, data: unknown): void {
+    const set = this.byProject.get(project);
+    if (!set) return;
+    for (const listener of set) {
+      try {
+        listener(event, data);
+      } catch {
+        // one broken client must not stop the others
+      }
+    }
+  }
+
+  /** Groups committed spans by project into `spans` events with per-trace lite summaries. */
+  publishSpans(spans: readonly SpanRecord[]): void {
+    if (this.byProject.size === 0 || spans.length === 0) return;
+    const perProject = new Map<string, Map<string, SpanRecord[]>>();
+    for (const s of spans) {
+      if (!this.byProject.has(s.project)) continue;
+      let traces = perProject.get(s.project);
+      if (!traces) {
+        traces = new Map();
+        perProject.set(s.project, traces);
+      }
+      const list = traces.get(s.traceId);
+      if (list) list.push(s);
+      else traces.set(s.traceId, [s]);
+    }
+    for (const [project, traces] of perProject) {
+      let count = 0;
+      const lite = [];
+      for (const [traceId, list] of traces) {
+        count += list.length;
+        if (lite.length >= 100) continue; // a huge commit still yields a bounded event
+        const root = list.find((s) => !s.parentSpanId) ?? list.reduce((a, b) => (a.startUs <= b.startUs ? a : b));
+        const startUs = Math.min(...list.map((s) => s.startUs));
+        const endUs = Math.max(...list.map((s) => s.endUs));
+        lite.push({
+          traceId,
+          rootSpanId: root.spanId,
+          name: root.name,
+          kind: root.kind,
+          serviceName: root.serviceName,
+          startTime: usToIso(startUs),
+          durationMs: (endUs - startUs) / 1000,
+          status: list.some((s) => s.status === 'error') ? 'error' : root.status,
+          spanCount: list.length,
+          errorCount: list.filter((s) => s.status === 'error').length,
+          agentId: root.agentId ?? list.find((s) => s.agentId)?.agentId ?? null,
+          models: [...new Set(list.map((s) => s.model).filter((m): m is string => !!m))],
+          costUsd: list.reduce((a, s) => a + (s.costUsd ?? 0), 0),
+        });
+      }
+      this.publish(project, 'spans', { count, traces: lite });
+    }
+  }
+}
