@@ -1,0 +1,158 @@
+/**
+ * Nearest-neighbour novelty of the recent shape, in the spirit of KNN-CAD and ARTime (strong
+ * entries of the Numenta Anomaly Benchmark): the last `dim` values form a vector, and its distance
+ * to the nearest earlier vector in memory says how new the current behaviour is. Level shifts,
+ * spikes, missing cycles and changed shapes all show up as vectors never seen before, without a
+ * model of the series. Distances are scaled by the range of values seen so far, and turned into
+ * a raw score by their rank among recent nearest-neighbour distances (a conformal p-value), so the
+ * raw score is comparable across series of any scale or noise level.
+ */
+import { tailToScore } from './score.js';
+import type { DetectorOptions, Expectation, StreamingDetector } from './types.js';
+
+export interface NoveltyOptions extends DetectorOptions {
+  /** Values per shape vector (default 8). */
+  dim?: number;
+  /** Shape vectors remembered (default `lookback`, 2000). */
+  memory?: number;
+  /**
+   * Points aggregated into one vector element (default 1). Each element keeps the extreme of its
+   * block (the one farther from the running mean) so downsampling never hides a spike.
+   */
+  downsample?: number;
+  /** Recent nearest-neighbour distances the current one is ranked against (default 400). */
+  calibration?: number;
+}
+
+export class NoveltyDetector implements StreamingDetector {
+  readonly name: string = 'novelty';
+  private readonly dim: number;
+  private readonly memory: number;
+  private readonly minPoints: number;
+  private readonly vecs: Float64Array;
+  private stored = 0;
+  private head = 0;
+  private readonly recentValues: Float64Array;
+  private n = 0;
+  private lo = Infinity;
+  private hi = -Infinity;
+  private readonly cal: Float64Array;
+  private calLen = 0;
+  private calHead = 0;
+  private readonly pending: Float64Array[] = [];
+  private lastNN = -1;
+  private readonly step: number;
+  private blockN = 0;
+  private blockMin = Infinity;
+  private blockMax = -Infinity;
+  private runMean = Number.NaN;
+  private held = 0;
+  private last: Expectation | null = null;
+  /** Range-scaled distance of the last point to its nearest neighbour (for diagnostics). */
+  lastDistance = 0;
+
+  constructor(opts: NoveltyOptions = {}) {
+    this.dim = Math.max(1, Math.floor(opts.dim ?? 8));
+    this.step = Math.max(1, Math.floor(opts.downsample ?? 1));
+    this.memory = Math.max(16, Math.floor(opts.memory ?? opts.lookback ?? 2000));
+    this.minPoints = Math.max(this.dim * 4, Math.floor(opts.minDataPoints ?? 50));
+    this.vecs = new Float64Array(this.memory * this.dim);
+    this.recentValues = new Float64Array(this.dim);
+    this.cal = new Float64Array(Math.max(10, Math.floor(opts.calibration ?? 400)));
+  }
+
+  update(_t: number, x: number): number {
+    if (!Number.isFinite(x)) {
+      this.last = null;
+      return 0;
+    }
+    if (this.step === 1) return this.element(x);
+    if (x < this.blockMin) this.blockMin = x;
+    if (x > this.blockMax) this.blockMax = x;
+    if (++this.blockN < this.step) return this.held;
+    const m = Number.isNaN(this.runMean) ? (this.blockMin + this.blockMax) / 2 : this.runMean;
+    const e = Math.abs(this.blockMax - m) >= Math.abs(this.blockMin - m) ? this.blockMax : this.blockMin;
+    this.runMean = Number.isNaN(this.runMean) ? e : 0.9 * this.runMean + 0.1 * e;
+    this.blockN = 0;
+    this.blockMin = Infinity;
+    this.blockMax = -Infinity;
+    this.held = this.element(e);
+    return this.held;
+  }
+
+  /** Score one (downsampled) element. */
+  private element(x: number): number {
+    const d = this.dim;
+    this.recentValues[this.n % d] = x;
+    this.n++;
+    if (x < this.lo) this.lo = x;
+    if (x > this.hi) this.hi = x;
+    if (this.n < d) return 0;
+    // The current vector, oldest value first.
+    const v = new Float64Array(d);
+    for (let k = 0; k < d; k++) v[k] = this.recentValues[(this.n + k) % d];
+    let score = 0;
+    const range = this.hi - this.lo;
+    if (this.stored > 0) {
+      const dist = range > 0 ? Math.sqrt(this.nearest(v) / d) / range : 0;
+      this.lastDistance = dist;
+      if (this.n >= this.minPoints && this.calLen > 0) {
+        // Conformal p-value: the share of recent distances at least as large as this one.
+        let atLeast = 0;
+        for (let i = 0; i < this.calLen; i++) if (this.cal[i] >= dist) atLeast++;
+        score = dist === 0 ? 0 : tailToScore(Math.log((atLeast + 1) / (this.calLen + 1)));
+      }
+      this.cal[this.calHead] = dist;
+      this.calHead = (this.calHead + 1) % this.cal.length;
+      if (this.calLen < this.cal.length) this.calLen++;
+    }
+    // Delay storing by `dim` steps: the overlapping neighbours of a vector are trivial matches.
+    this.pending.push(v);
+    if (this.pending.length > d) this.store(this.pending.shift()!);
+    return score;
+  }
+
+  expectation(): Expectation | null {
+    return this.last;
+  }
+
+  private store(v: Float64Array): void {
+    this.vecs.set(v, this.head * this.dim);
+    this.head = (this.head + 1) % this.memory;
+    if (this.stored < this.memory) this.stored++;
+  }
+
+  /** Squared distance to the nearest stored vector, with early abandoning. */
+  private nearest(v: Float64Array): number {
+    const d = this.dim;
+    const vecs = this.vecs;
+    let best = Infinity;
+    let bestIdx = -1;
+    // Start from the successor of the last match: in a repeating series it is usually the best.
+    const guess = this.lastNN >= 0 ? (this.lastNN + 1) % this.stored : -1;
+    if (guess >= 0) {
+      let s = 0;
+      const o = guess * d;
+      for (let k = 0; k < d; k++) {
+        const e = v[k] - vecs[o + k];
+        s += e * e;
+      }
+      best = s;
+      bestIdx = guess;
+    }
+    for (let j = 0; j < this.stored; j++) {
+      const o = j * d;
+      let s = 0;
+      for (let k = 0; k < d && s < best; k++) {
+        const e = v[k] - vecs[o + k];
+        s += e * e;
+      }
+      if (s < best) {
+        best = s;
+        bestIdx = j;
+      }
+    }
+    this.lastNN = bestIdx;
+    return best;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './detectors/index.js';
+export * from './seasonality.js';
+export * from './stats.js';
+export * from './window-score.js';
