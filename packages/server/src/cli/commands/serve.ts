@@ -50,21 +50,23 @@ export const serveCommand: Command = {
       onError: (err) => line(io.stderr, `retention failed: ${(err as Error).message}`),
     });
     const { url, bootstrap } = started;
-    const out = io.stdout;
-    line(out, `Vigil is running${file ? ` (config ${file})` : ''}`);
-    line(out, `  Dashboard:     ${url}/${started.server.webDir ? '' : '  (no dashboard build found; API only)'}`);
-    line(out, `  OTLP endpoint: ${url}  (OTEL_EXPORTER_OTLP_ENDPOINT=${url})`);
-    line(
-      out,
+    // One write, so whoever parses the banner (scripts, tests) sees it whole.
+    const banner = [
+      `Vigil is running${file ? ` (config ${file})` : ''}`,
+      `  Dashboard:     ${url}/${started.server.webDir ? '' : '  (no dashboard build found; API only)'}`,
+      `  OTLP endpoint: ${url}  (OTEL_EXPORTER_OTLP_ENDPOINT=${url})`,
       `  Store:         ${config.store ? config.store.replace(/\/\/[^@/]*@/, '//***@') : `duckdb in ${config.dataDir}`}`,
-    );
+    ];
     if (bootstrap.createdKey) {
-      line(out, '');
-      line(out, `  Admin API key (shown once, store it now): ${bootstrap.createdKey}`);
-      line(out, `  OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20${bootstrap.createdKey}`);
+      banner.push(
+        '',
+        `  Admin API key (shown once, store it now): ${bootstrap.createdKey}`,
+        `  OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20${bootstrap.createdKey}`,
+      );
     } else if (bootstrap.ensuredKeyAdded) {
-      line(out, '  VIGIL_API_KEY registered as an admin key of the default project.');
+      banner.push('  VIGIL_API_KEY registered as an admin key of the default project.');
     }
+    io.stdout.write(`${banner.join('\n')}\n`);
 
     const signal = await io.shutdownSignal();
     line(io.stderr, `${signal}: flushing queued telemetry and shutting down…`);
