@@ -11,3 +11,4 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   return PostgresStore.open(url, opts);
 }
 export { createLeaderElector, type LeaderElector, type LeaderElectorOptions, leaderLockKeys } from './leader.js';
+export { resolveStoreUrl, StoreConfigError, type StoreConnectionConfig, supabaseSql } from './supabase.js';
