@@ -1,0 +1,218 @@
+/**
+ * Shapes of the Vigil REST API as documented in docs/api.md. The dashboard depends only on this
+ * HTTP contract, never on server or core code, so these types are declared here.
+ */
+
+export type SpanKind = 'agent' | 'llm' | 'tool' | 'retrieval' | 'embedding' | 'chain' | 'http' | 'internal';
+export const SPAN_KINDS: SpanKind[] = ['agent', 'llm', 'tool', 'retrieval', 'embedding', 'chain', 'http', 'internal'];
+export type SpanStatus = 'ok' | 'error' | 'unset';
+
+export interface SpanEvent {
+  name: string;
+  time: string;
+  attributes: Record<string, unknown>;
+}
+
+export interface Span {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  name: string;
+  kind: SpanKind;
+  startTime: string;
+  endTime: string;
+  durationMs: number;
+  status: SpanStatus;
+  statusMessage: string | null;
+  serviceName: string;
+  model: string | null;
+  provider: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  costUsd: number | null;
+  agentId: string | null;
+  agentName: string | null;
+  agentVersion: string | null;
+  sessionId: string | null;
+  userId: string | null;
+  attributes: Record<string, unknown>;
+  events: SpanEvent[];
+  input: string | null;
+  output: string | null;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  rootSpanId: string;
+  name: string;
+  kind: SpanKind;
+  serviceName: string;
+  startTime: string;
+  endTime: string;
+  durationMs: number;
+  status: SpanStatus;
+  spanCount: number;
+  errorCount: number;
+  agentId: string | null;
+  agentName: string | null;
+  models: string[];
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface TraceDetail {
+  traceId: string;
+  spans: Span[];
+}
+
+export interface Series {
+  labels: Record<string, string>;
+  points: [number, number][];
+}
+
+export interface SeriesResponse {
+  series: Series[];
+}
+
+export interface AgentRow {
+  agentId: string;
+  agentName: string | null;
+  runs: number;
+  errors: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  costUsd: number;
+}
+
+export interface ModelRow {
+  model: string;
+  provider: string | null;
+  calls: number;
+  errors: number;
+  averageLatencyMs: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+/** Anomaly as served by `/api/v1/anomalies`; times may come as ISO strings or epoch numbers. */
+export interface Anomaly {
+  id: string;
+  metric: string;
+  labels: Record<string, string>;
+  time?: string | number;
+  timeUs?: number;
+  value: number;
+  expected: number;
+  lower: number;
+  upper: number;
+  score: number;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  confidence?: number;
+  detector?: string;
+  description?: string;
+}
+
+export type AlertState = 'pending' | 'firing' | 'acknowledged' | 'resolved' | 'silenced';
+
+export interface Alert {
+  id: string;
+  ruleId: string | null;
+  name: string;
+  severity: 'info' | 'warning' | 'critical';
+  state: AlertState;
+  message: string;
+  labels: Record<string, string>;
+  value: number | null;
+  startedAt?: string | number;
+  startedUs?: number;
+  updatedAt?: string | number;
+  updatedUs?: number;
+  resolvedAt?: string | number | null;
+  resolvedUs?: number | null;
+  acknowledgedBy: string | null;
+}
+
+export interface SystemMetrics {
+  cpuUsage: number | null;
+  memoryUsage: number | null;
+  diskUsage: number | null;
+  networkLatency: number | null;
+  activeConnections: number | null;
+  gpuUsage: number | null;
+  gpuMemoryUsage: number | null;
+  time: string | number | null;
+}
+
+export interface Dashboard {
+  range: { from: string; to: string };
+  agentMetrics: {
+    activeAgents: number;
+    totalRuns: number;
+    completedRuns: number;
+    failedRuns: number;
+    completionRate: number | null;
+    errorRate: number | null;
+    averageRunMs: number | null;
+    byAgent: AgentRow[];
+  };
+  modelMetrics: {
+    calls: number;
+    errors: number;
+    averageLatency: number | null;
+    p50: number | null;
+    p95: number | null;
+    p99: number | null;
+    inputTokens: number;
+    outputTokens: number;
+    totalTokens: number;
+    totalCost: number;
+    byModel: ModelRow[];
+  };
+  systemMetrics: Partial<SystemMetrics> | null;
+  recentAnomalies: Anomaly[];
+  activeAlerts: Alert[];
+}
+
+/** An alert rule as the dashboard edits it (endpoint not in the documented API yet; see report). */
+export interface AlertRule {
+  id?: string;
+  name: string;
+  enabled?: boolean;
+  severity: 'info' | 'warning' | 'critical';
+  /** What to watch: a span measure (`span.p95_ms`) or a metric name. */
+  metric: string;
+  aggregation?: string;
+  comparator: '>' | '>=' | '<' | '<=';
+  threshold: number;
+  /** Evaluation window, e.g. `5m`. */
+  window: string;
+  /** How long the condition must hold before firing, e.g. `1m`. */
+  for?: string;
+  labels?: Record<string, string>;
+  description?: string;
+}
+
+/** Converts an API timestamp (ISO string, epoch ms, or epoch µs) to epoch milliseconds. */
+export function toMs(v: string | number | null | undefined): number | null {
+  if (v === null || v === undefined || v === '') return null;
+  if (typeof v === 'number') return v > 1e14 ? v / 1000 : v;
+  const n = Number(v);
+  if (Number.isFinite(n)) return n > 1e14 ? n / 1000 : n;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? null : t;
+}
+
+export const anomalyTime = (a: Anomaly): number | null => toMs(a.time ?? a.timeUs ?? null);
+export const alertStarted = (a: Alert): number | null => toMs(a.startedAt ?? a.startedUs ?? null);
+export const alertUpdated = (a: Alert): number | null => toMs(a.updatedAt ?? a.updatedUs ?? null);
+export const alertResolved = (a: Alert): number | null => toMs(a.resolvedAt ?? a.resolvedUs ?? null);

@@ -1,0 +1,182 @@
+/**
+ * Trace waterfall: a collapsible span tree with timing bars. Only the rows in view (plus a small
+ * overscan) are in the DOM, so a trace with thousands of spans renders and scrolls quickly.
+ * Keyboard: ↑/↓ move, ←/→ collapse/expand, Home/End jump.
+ */
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { fmtMs } from '../lib/format.js';
+import { type SpanNode, type SpanTree, visibleRows } from '../lib/tree.js';
+
+const ROW = 26;
+const OVERSCAN = 12;
+
+export function Waterfall({
+  tree,
+  selected,
+  onSelect,
+  maxHeight = 560,
+}: {
+  tree: SpanTree;
+  selected: string | null;
+  onSelect: (spanId: string) => void;
+  maxHeight?: number;
+}) {
+  const [collapsed, setCollapsed] = useState<Set<string>>(() => new Set());
+  const rows = useMemo(() => visibleRows(tree, collapsed), [tree, collapsed]);
+  const box = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const height = Math.min(maxHeight, rows.length * ROW + 2);
+  const total = Math.max(tree.endMs - tree.startMs, 0.001);
+
+  const first = Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW) + OVERSCAN);
+  const selIndex = selected ? rows.findIndex((r) => r.span.spanId === selected) : -1;
+
+  // Keep the selected row in view when it changes by keyboard or from the URL.
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el || selIndex < 0) return;
+    const top = selIndex * ROW;
+    if (top < el.scrollTop) el.scrollTop = top;
+    else if (top + ROW > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW - el.clientHeight;
+  }, [selIndex]);
+
+  // Tells benchmarks and tests when the waterfall has been painted.
+  useEffect(() => {
+    box.current?.setAttribute('data-rendered', String(rows.length));
+  }, [rows]);
+
+  const toggle = (id: string) =>
+    setCollapsed((s) => {
+      const n = new Set(s);
+      if (n.has(id)) n.delete(id);
+      else n.add(id);
+      return n;
+    });
+
+  const onKey = (e: KeyboardEvent) => {
+    if (rows.length === 0) return;
+    const i = selIndex < 0 ? 0 : selIndex;
+    const cur = rows[i];
+    let next = -1;
+    if (e.key === 'ArrowDown') next = Math.min(rows.length - 1, selIndex < 0 ? 0 : i + 1);
+    else if (e.key === 'ArrowUp') next = Math.max(0, i - 1);
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = rows.length - 1;
+    else if (e.key === 'ArrowLeft' && cur.children.length && !collapsed.has(cur.span.spanId)) toggle(cur.span.spanId);
+    else if (e.key === 'ArrowRight' && collapsed.has(cur.span.spanId)) toggle(cur.span.spanId);
+    else return;
+    e.preventDefault();
+    if (next >= 0) onSelect(rows[next].span.spanId);
+  };
+
+  const ticks = [0, 0.25, 0.5, 0.75, 1];
+  return (
+    <div>
+      <div class="wf-axis" aria-hidden="true">
+        <span />
+        <div class="wf-ticks">
+          {ticks.map((t) => (
+            <span key={t} style={{ left: `${t * 100}%` }}>
+              {fmtMs(total * t)}
+            </span>
+          ))}
+        </div>
+      </div>
+      <div
+        ref={box}
+        class="waterfall"
+        style={{ height }}
+        role="tree"
+        aria-label="Spans"
+        tabIndex={0}
+        onKeyDown={onKey}
+        onScroll={(e) => setScrollTop((e.target as HTMLDivElement).scrollTop)}
+      >
+        <div style={{ height: rows.length * ROW, position: 'relative' }}>
+          {rows.slice(first, last).map((n, k) => (
+            <Row
+              key={n.span.spanId}
+              n={n}
+              top={(first + k) * ROW}
+              traceStart={tree.startMs}
+              total={total}
+              selected={n.span.spanId === selected}
+              collapsed={collapsed.has(n.span.spanId)}
+              onSelect={onSelect}
+              onToggle={toggle}
+            />
+          ))}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function Row(p: {
+  n: SpanNode;
+  top: number;
+  traceStart: number;
+  total: number;
+  selected: boolean;
+  collapsed: boolean;
+  onSelect: (id: string) => void;
+  onToggle: (id: string) => void;
+}) {
+  const { n } = p;
+  const left = ((n.startMs - p.traceStart) / p.total) * 100;
+  const width = Math.max(((n.endMs - n.startMs) / p.total) * 100, 0.15);
+  const s = n.span;
+  const label = s.model && s.kind === 'llm' ? `${s.name} · ${s.model}` : s.name;
+  return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: the tree container handles the keyboard
+    <div
+      class={`wf-row ${p.selected ? 'selected' : ''}`}
+      style={{ top: p.top }}
+      role="treeitem"
+      tabIndex={-1}
+      aria-level={n.depth + 1}
+      aria-selected={p.selected}
+      aria-expanded={n.children.length ? !p.collapsed : undefined}
+      data-span-id={s.spanId}
+      onClick={() => p.onSelect(s.spanId)}
+    >
+      <div class="wf-name" style={{ paddingLeft: 6 + Math.min(n.depth, 30) * 14 }}>
+        {n.children.length ? (
+          <button
+            type="button"
+            class="toggle"
+            tabIndex={-1}
+            aria-label={p.collapsed ? 'Expand' : 'Collapse'}
+            onClick={(e) => {
+              e.stopPropagation();
+              p.onToggle(s.spanId);
+            }}
+          >
+            {p.collapsed ? '▶' : '▼'}
+          </button>
+        ) : (
+          <span style={{ width: 16, flex: 'none' }} />
+        )}
+        <span class={`kind-chip kind-${s.kind}`} title={s.kind} />
+        <span class="label" title={label}>
+          {label}
+        </span>
+        {p.collapsed && <span class="muted">({n.rollup.spans - 1})</span>}
+        {s.status === 'error' && <span class="badge badge-error">error</span>}
+      </div>
+      <div class="wf-track">
+        <div
+          class={`wf-bar kind-${s.kind} ${s.status === 'error' ? 'err' : ''}`}
+          style={{ left: `${left}%`, width: `${width}%` }}
+        />
+        <span
+          class="wf-dur"
+          style={left + width > 80 ? { right: `${100 - left + 0.5}%` } : { left: `calc(${left + width}% + 4px)` }}
+        >
+          {fmtMs(n.endMs - n.startMs)}
+        </span>
+      </div>
+    </div>
+  );
+}
