@@ -95,9 +95,6 @@ keys(Col.ToolName, 'vigil.tool.name', 'gen_ai.tool.name', 'tool.name');
 keys(Col.EntityName, 'traceloop.entity.name');
 keys(Col.Http, 'http.request.method', 'http.method', 'http.route', 'url.full', 'http.url', 'http.target');
 
-/** Keys whose content moves into the input/output columns (so they are not stored twice). */
-const PAYLOAD_COLUMNS = new Set<Col>([Col.Input, Col.Output]);
-
 const GEN_AI_OPERATIONS: Record<string, SpanKind> = {
   chat: 'llm',
   text_completion: 'llm',
@@ -158,8 +155,6 @@ export interface SpanColumns {
   toolName: string | null;
   input: string | null;
   output: string | null;
-  /** Attribute keys whose content became input/output. */
-  payloadKeys: string[];
 }
 
 function text(v: AttributeValue | undefined): string | null {
@@ -242,97 +237,136 @@ function fromEvents(events: SpanEvent[]): { input: string | null; output: string
   };
 }
 
-/**
- * Maps a span's attributes (and gen_ai.* events) onto columns. `otlpKind` is the OTLP SpanKind
- * (2 server, 3 client mark HTTP spans when http.* attributes are present).
- */
-export function mapSpanConventions(attrs: Attributes, events: SpanEvent[], otlpKind: number): SpanColumns {
-  const vals: (AttributeValue | undefined)[] = new Array(Col.Count);
-  const prec: number[] = new Array(Col.Count);
-  const payloadKeys: string[] = [];
-  let inputList: Indexed[] | null = null;
-  let outputList: Indexed[] | null = null;
+/** What observe() says to do with an attribute. */
+export const KEEP = 0;
+/** The value became input/output: do not store it again in the raw attributes. */
+export const PAYLOAD = 1;
 
-  for (const key in attrs) {
+/**
+ * Streaming form of the mapping, fed one attribute at a time so the protobuf decoder can map while
+ * it decodes (no second pass over the attributes). One instance is reused across spans: reset()
+ * before each span, observe() every attribute, finish() once.
+ */
+export class ConventionScanner {
+  private readonly vals: (AttributeValue | undefined)[] = new Array(Col.Count).fill(undefined);
+  private readonly prec: number[] = new Array(Col.Count).fill(0);
+  private inputList: Indexed[] | null = null;
+  private outputList: Indexed[] | null = null;
+  private touched = false;
+
+  reset(): void {
+    if (this.touched) {
+      this.vals.fill(undefined);
+      this.touched = false;
+    }
+    this.inputList = null;
+    this.outputList = null;
+  }
+
+  /** Returns KEEP or PAYLOAD (the caller then leaves the attribute out of the raw attributes). */
+  observe(key: string, v: AttributeValue): number {
     const hit = KEY_MAP.get(key);
     if (hit !== undefined) {
-      const [col, p] = hit;
-      const v = attrs[key];
-      if (v === null || v === '') continue;
-      if (vals[col] === undefined || p < prec[col]) {
+      if (v === null || v === '') return KEEP;
+      const col = hit[0];
+      const p = hit[1];
+      const vals = this.vals;
+      if (vals[col] === undefined || p < this.prec[col]) {
         vals[col] = v;
-        prec[col] = p;
+        this.prec[col] = p;
+        this.touched = true;
       }
-      if (PAYLOAD_COLUMNS.has(col)) payloadKeys.push(key);
-      continue;
+      return col === Col.Input || col === Col.Output ? PAYLOAD : KEEP;
     }
-    // Indexed prompt/completion keys (OpenLLMetry, OpenInference messages).
+    // Indexed prompt/completion keys (OpenLLMetry gen_ai.prompt.N.*, OpenInference llm.*_messages.N.*).
     const c0 = key.charCodeAt(0);
-    if (c0 !== 103 /* g */ && c0 !== 108 /* l */) continue;
+    if (c0 === 103 /* g */) {
+      if (!key.startsWith('gen_ai.prompt.') && !key.startsWith('gen_ai.completion.')) return KEEP;
+    } else if (c0 === 108 /* l */) {
+      if (!key.startsWith('llm.input_messages.') && !key.startsWith('llm.output_messages.')) return KEEP;
+    } else return KEEP;
     let m = INDEXED_INPUT.exec(key);
-    if (m) {
-      const v = text(attrs[key]);
-      if (v !== null) {
-        inputList ??= [];
-        addIndexed(inputList, Number(m[1]), m[2], v);
-      }
-      if (m[2] === 'content') payloadKeys.push(key);
-      continue;
+    let output = false;
+    if (m === null) {
+      m = INDEXED_OUTPUT.exec(key);
+      output = true;
     }
-    m = INDEXED_OUTPUT.exec(key);
-    if (m) {
-      const v = text(attrs[key]);
-      if (v !== null) {
-        outputList ??= [];
-        addIndexed(outputList, Number(m[1]), m[2], v);
+    if (m === null) return KEEP;
+    const t = text(v);
+    if (t !== null) {
+      if (output) {
+        this.outputList ??= [];
+        addIndexed(this.outputList, Number(m[1]), m[2], t);
+      } else {
+        this.inputList ??= [];
+        addIndexed(this.inputList, Number(m[1]), m[2], t);
       }
-      if (m[2] === 'content') payloadKeys.push(key);
     }
+    return m[2] === 'content' ? PAYLOAD : KEEP;
   }
 
-  const model = text(vals[Col.Model]);
-  const provider = text(vals[Col.Provider]);
+  /** Resolves the columns; `otlpKind` 2 (server) / 3 (client) with http.* attributes means an HTTP span. */
+  finish(events: SpanEvent[], otlpKind: number): SpanColumns {
+    const vals = this.vals;
+    const model = text(vals[Col.Model]);
+    const provider = text(vals[Col.Provider]);
 
-  let kind: SpanKind | undefined;
-  const vk = text(vals[Col.VigilKind]);
-  if (vk !== null && VALID_KINDS.has(vk)) kind = vk as SpanKind;
-  kind ??= GEN_AI_OPERATIONS[text(vals[Col.GenAiOperation]) ?? ''];
-  kind ??= OPENINFERENCE_KINDS[(text(vals[Col.OpenInferenceKind]) ?? '').toUpperCase()];
-  kind ??= TRACELOOP_KINDS[(text(vals[Col.TraceloopKind]) ?? '').toLowerCase()];
-  kind ??= LLM_REQUEST_TYPES[text(vals[Col.LlmRequestType]) ?? ''];
-  if (kind === undefined && (model !== null || provider !== null)) kind = 'llm';
-  if (kind === undefined && (otlpKind === 2 || otlpKind === 3) && vals[Col.Http] !== undefined) kind = 'http';
-  kind ??= 'internal';
+    let kind: SpanKind | undefined;
+    const vk = text(vals[Col.VigilKind]);
+    if (vk !== null && VALID_KINDS.has(vk)) kind = vk as SpanKind;
+    if (vals[Col.GenAiOperation] !== undefined) kind ??= GEN_AI_OPERATIONS[text(vals[Col.GenAiOperation]) ?? ''];
+    if (vals[Col.OpenInferenceKind] !== undefined)
+      kind ??= OPENINFERENCE_KINDS[(text(vals[Col.OpenInferenceKind]) ?? '').toUpperCase()];
+    if (vals[Col.TraceloopKind] !== undefined)
+      kind ??= TRACELOOP_KINDS[(text(vals[Col.TraceloopKind]) ?? '').toLowerCase()];
+    if (vals[Col.LlmRequestType] !== undefined) kind ??= LLM_REQUEST_TYPES[text(vals[Col.LlmRequestType]) ?? ''];
+    if (kind === undefined && (model !== null || provider !== null)) kind = 'llm';
+    if (kind === undefined && (otlpKind === 2 || otlpKind === 3) && vals[Col.Http] !== undefined) kind = 'http';
+    kind ??= 'internal';
 
-  let agentName = text(vals[Col.AgentName]);
-  const entityName = text(vals[Col.EntityName]);
-  if (agentName === null && kind === 'agent' && entityName !== null) agentName = entityName;
-  let toolName = text(vals[Col.ToolName]);
-  if (toolName === null && kind === 'tool' && entityName !== null) toolName = entityName;
+    let agentName = text(vals[Col.AgentName]);
+    const entityName = text(vals[Col.EntityName]);
+    if (agentName === null && kind === 'agent' && entityName !== null) agentName = entityName;
+    let toolName = text(vals[Col.ToolName]);
+    if (toolName === null && kind === 'tool' && entityName !== null) toolName = entityName;
 
-  let input = text(vals[Col.Input]) ?? (inputList ? joinMessages(inputList) : null);
-  let output = text(vals[Col.Output]) ?? (outputList ? joinMessages(outputList) : null);
-  if ((input === null || output === null) && events.length > 0) {
-    const ev = fromEvents(events);
-    input ??= ev.input;
-    output ??= ev.output;
+    let input = text(vals[Col.Input]) ?? (this.inputList ? joinMessages(this.inputList) : null);
+    let output = text(vals[Col.Output]) ?? (this.outputList ? joinMessages(this.outputList) : null);
+    if ((input === null || output === null) && events.length > 0) {
+      const ev = fromEvents(events);
+      input ??= ev.input;
+      output ??= ev.output;
+    }
+
+    return {
+      kind,
+      provider,
+      model,
+      inputTokens: num(vals[Col.InputTokens]),
+      outputTokens: num(vals[Col.OutputTokens]),
+      costUsd: num(vals[Col.Cost]),
+      agentId: text(vals[Col.AgentId]),
+      agentName,
+      agentVersion: text(vals[Col.AgentVersion]),
+      sessionId: text(vals[Col.Session]),
+      userId: text(vals[Col.User]),
+      toolName,
+      input,
+      output,
+    };
   }
+}
 
-  return {
-    kind,
-    provider,
-    model,
-    inputTokens: num(vals[Col.InputTokens]),
-    outputTokens: num(vals[Col.OutputTokens]),
-    costUsd: num(vals[Col.Cost]),
-    agentId: text(vals[Col.AgentId]),
-    agentName,
-    agentVersion: text(vals[Col.AgentVersion]),
-    sessionId: text(vals[Col.Session]),
-    userId: text(vals[Col.User]),
-    toolName,
-    input,
-    output,
-    payloadKeys,
-  };
+/**
+ * Maps a finished attribute map (and gen_ai.* events) onto columns; deletes the attributes whose
+ * content became input/output. Used where attributes arrive as a whole (SDK batch).
+ */
+export function mapSpanConventions(attrs: Attributes, events: SpanEvent[], otlpKind: number): SpanColumns {
+  const scanner = new ConventionScanner();
+  const payloadKeys: string[] = [];
+  for (const key in attrs) {
+    if (scanner.observe(key, attrs[key]) === PAYLOAD) payloadKeys.push(key);
+  }
+  for (const k of payloadKeys) delete attrs[k];
+  return scanner.finish(events, otlpKind);
 }

@@ -3,10 +3,27 @@
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
 
+const HEX_CHARS = new TextEncoder().encode('0123456789abcdef');
+const scratch = new Uint8Array(64);
+const NodeBuffer = (globalThis as { Buffer?: { from(ab: ArrayBufferLike, off: number, len: number): unknown } }).Buffer;
+/** Native latin1 slicing over the scratch buffer: one flat string instead of 16 concatenations. */
+const scratchSlicer = NodeBuffer
+  ? (NodeBuffer.from(scratch.buffer, 0, scratch.length) as { latin1Slice(s: number, e: number): string })
+  : null;
+
 export function bytesToHex(buf: Uint8Array, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += HEX[buf[i]];
-  return s;
+  const n = end - start;
+  if (scratchSlicer === null || n > 32) {
+    let s = '';
+    for (let i = start; i < end; i++) s += HEX[buf[i]];
+    return s;
+  }
+  for (let i = 0; i < n; i++) {
+    const b = buf[start + i];
+    scratch[2 * i] = HEX_CHARS[b >> 4];
+    scratch[2 * i + 1] = HEX_CHARS[b & 15];
+  }
+  return scratchSlicer.latin1Slice(0, 2 * n);
 }
 
 export const ZERO_TRACE_ID = '0'.repeat(32);

@@ -65,6 +65,12 @@ export function payload(text: string | null, ctx: NormalizeContext, stats: Decod
 /** Keys whose values may exceed maxAttributeValueLength (up to maxPayloadChars): they carry stacks. */
 const LONG_KEYS = new Set(['exception.stacktrace']);
 
+/** The string limit for one attribute key. */
+export function stringLimit(key: string, ctx: { limits: NormalizeContext['limits'] }): number {
+  const max = ctx.limits.maxAttributeValueLength;
+  return LONG_KEYS.has(key) ? Math.max(max, ctx.limits.maxPayloadChars) : max;
+}
+
 /** Cuts top-level string values over the limit, in place; returns how many were cut. */
 export function capStrings(attrs: Attributes, ctx: NormalizeContext): number {
   const max = ctx.limits.maxAttributeValueLength;
@@ -129,9 +135,7 @@ export function normalizeSpan(
   }
 
   const attrs = raw.attributes;
-  const cols = mapSpanConventions(attrs, raw.events, raw.kind);
-  for (const k of cols.payloadKeys) delete attrs[k];
-  out.stats.truncated += capStrings(attrs, ctx);
+  const cols = raw.cols ?? mapSpanConventions(attrs, raw.events, raw.kind);
   attrs.resource = res.attributes;
 
   let cost = cols.costUsd;

@@ -5,7 +5,9 @@
  * mismatch in protobuf.
  */
 import type { Attributes, AttributeValue, SpanEvent } from '../model/telemetry.js';
+import { ConventionScanner, PAYLOAD } from './conventions.js';
 import { base64ToBytes, bytesToHex } from './hex.js';
+import { stringLimit } from './normalize.js';
 import type {
   DecodeStats,
   RawExpHistogramPoint,
@@ -146,6 +148,7 @@ function id(v: unknown, bytes: number, what: string): string {
 }
 
 class JsonCtx {
+  readonly scanner = new ConventionScanner();
   constructor(
     readonly limits: IngestLimits,
     readonly stats: DecodeStats,
@@ -253,7 +256,25 @@ class JsonCtx {
 
 function span(c: JsonCtx, o: Obj): RawSpan {
   const attributes: Attributes = {};
-  const attributeCount = c.keyValues(o.attributes, attributes, 0);
+  let attributeCount = 0;
+  c.scanner.reset();
+  // Same rules as the protobuf path: map while reading, payloads only to the scanner, cap the rest.
+  for (const kv of arr(o.attributes, 'attributes')) {
+    if (!isObj(kv)) bad('attribute must be an object');
+    const key = str(kv.key, 'attribute key');
+    let value = c.anyValue(kv.value, 0);
+    if (c.scanner.observe(key, value) === PAYLOAD) continue;
+    if (attributeCount >= c.limits.maxAttributes) {
+      c.stats.truncated++;
+      continue;
+    }
+    if (typeof value === 'string' && value.length > stringLimit(key, c)) {
+      value = value.slice(0, stringLimit(key, c));
+      c.stats.truncated++;
+    }
+    attributes[key] = value;
+    attributeCount++;
+  }
   const events: SpanEvent[] = [];
   for (const e of arr(o.events, 'events')) {
     if (!isObj(e)) bad('event must be an object');
@@ -270,12 +291,13 @@ function span(c: JsonCtx, o: Obj): RawSpan {
     });
   }
   const status = objOrNull(o.status, 'status');
+  const kind = enumValue(o.kind, SPAN_KIND_NAMES, 'kind');
   return {
     traceId: id(get(o, 'traceId', 'trace_id'), 16, 'traceId'),
     spanId: id(get(o, 'spanId', 'span_id'), 8, 'spanId'),
     parentSpanId: id(get(o, 'parentSpanId', 'parent_span_id'), 8, 'parentSpanId'),
     name: str(o.name, 'name'),
-    kind: enumValue(o.kind, SPAN_KIND_NAMES, 'kind'),
+    kind,
     startUs: nanosToUs(get(o, 'startTimeUnixNano', 'start_time_unix_nano'), 'startTimeUnixNano'),
     endUs: nanosToUs(get(o, 'endTimeUnixNano', 'end_time_unix_nano'), 'endTimeUnixNano'),
     attributes,
@@ -283,6 +305,7 @@ function span(c: JsonCtx, o: Obj): RawSpan {
     events,
     statusCode: status ? enumValue(status.code, STATUS_NAMES, 'status.code') : 0,
     statusMessage: status ? str(status.message, 'status.message') : '',
+    cols: c.scanner.finish(events, kind),
   };
 }
 

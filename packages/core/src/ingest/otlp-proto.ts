@@ -3,7 +3,9 @@
  * Messages are walked in place; unknown fields are skipped as protobuf requires.
  */
 import type { Attributes, AttributeValue, SpanEvent } from '../model/telemetry.js';
+import { ConventionScanner, PAYLOAD } from './conventions.js';
 import { bytesToBase64, bytesToHex } from './hex.js';
+import { stringLimit } from './normalize.js';
 import { ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './proto-reader.js';
 import type {
   DecodeStats,
@@ -22,6 +24,7 @@ import type { IngestLimits } from './types.js';
 const MAX_VALUE_DEPTH = 8;
 
 class Ctx {
+  readonly scanner = new ConventionScanner();
   constructor(
     readonly r: ProtoReader,
     readonly limits: IngestLimits,
@@ -142,7 +145,7 @@ function readKeyValue(c: Ctx, end: number, into: Attributes, count: number, dept
     const f = tag >>> 3;
     if (f === 1) {
       expectWire(r, wt, WIRE_LEN, 'KeyValue.key');
-      key = r.readString(end);
+      key = r.readKey(end);
     } else if (f === 2) {
       expectWire(r, wt, WIRE_LEN, 'KeyValue.value');
       const e = r.lenEnd(end);
@@ -207,6 +210,45 @@ const EMPTY_RESOURCE: RawResource = Object.freeze({ attributes: {}, serviceName:
 
 // --- traces ------------------------------------------------------------------------------------
 
+/**
+ * A span attribute: mapped onto convention columns as it is decoded; prompt/completion payloads go
+ * to the scanner only (they are stored once, redacted, as input/output), the rest into attributes.
+ */
+function readSpanAttribute(c: Ctx, limit: number, span: RawSpan): void {
+  const r = c.r;
+  const end = r.lenEnd(limit);
+  let key = '';
+  let value: AttributeValue = null;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const wt = tag & 7;
+    const f = tag >>> 3;
+    if (f === 1) {
+      expectWire(r, wt, WIRE_LEN, 'KeyValue.key');
+      key = r.readKey(end);
+    } else if (f === 2) {
+      expectWire(r, wt, WIRE_LEN, 'KeyValue.value');
+      const e = r.lenEnd(end);
+      value = readAnyValue(c, e, 0);
+      r.pos = e;
+    } else r.skip(wt, end);
+  }
+  if (c.scanner.observe(key, value) === PAYLOAD) return;
+  if (span.attributeCount >= c.limits.maxAttributes) {
+    c.stats.truncated++;
+    return;
+  }
+  if (typeof value === 'string' && value.length > c.limits.maxAttributeValueLength) {
+    const max = stringLimit(key, c);
+    if (value.length > max) {
+      value = value.slice(0, max);
+      c.stats.truncated++;
+    }
+  }
+  span.attributes[key] = value;
+  span.attributeCount++;
+}
+
 function readEvent(c: Ctx, end: number): SpanEvent {
   const r = c.r;
   let timeUs = 0;
@@ -267,7 +309,9 @@ function readSpan(c: Ctx, end: number): RawSpan {
     events: [],
     statusCode: 0,
     statusMessage: '',
+    cols: null,
   };
+  c.scanner.reset();
   while (r.pos < end) {
     const tag = r.uint32();
     const wt = tag & 7;
@@ -302,7 +346,7 @@ function readSpan(c: Ctx, end: number): RawSpan {
         break;
       case 9:
         expectWire(r, wt, WIRE_LEN, 'Span.attributes');
-        span.attributeCount += readKeyValueField(c, end, span.attributes, span.attributeCount);
+        readSpanAttribute(c, end, span);
         break;
       case 11: {
         expectWire(r, wt, WIRE_LEN, 'Span.events');
@@ -324,6 +368,7 @@ function readSpan(c: Ctx, end: number): RawSpan {
     }
   }
   if (r.pos !== end) r.fail('Span overruns its message');
+  span.cols = c.scanner.finish(span.events, span.kind);
   return span;
 }
 

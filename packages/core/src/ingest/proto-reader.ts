@@ -14,6 +14,20 @@ export const WIRE_I32 = 5;
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 const lenientUtf8 = new TextDecoder('utf-8', { fatal: false });
 
+/** Keys longer than this are decoded each time (they are rarely repeated attribute names). */
+const MAX_INTERNED_KEY = 64;
+/** A fixed 4096-slot table (hash → last key seen there): bounded memory, collisions just evict. */
+const KEY_CACHE: (string | undefined)[] = new Array(4096).fill(undefined);
+/** The bytes of each cached key: comparing bytes to bytes avoids charCodeAt on a (possibly thin) string. */
+const KEY_BYTES: Uint8Array[] = new Array(4096).fill(new Uint8Array(0));
+
+/** Node's Buffer has native latin1/utf8 slicing, several times faster than TextDecoder on short strings. */
+interface NodeSlicer {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+const NodeBuffer = (globalThis as { Buffer?: { from(ab: ArrayBufferLike, off: number, len: number): unknown } }).Buffer;
+
 export class ProtoReader {
   readonly buf: Uint8Array;
   readonly view: DataView;
@@ -21,8 +35,11 @@ export class ProtoReader {
   /** Strings that were not valid UTF-8 (decoded with U+FFFD). */
   invalidUtf8 = 0;
 
+  private readonly node: NodeSlicer | null;
+
   constructor(buf: Uint8Array) {
     this.buf = buf;
+    this.node = NodeBuffer ? (NodeBuffer.from(buf.buffer, buf.byteOffset, buf.byteLength) as NodeSlicer) : null;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
@@ -185,21 +202,56 @@ export class ProtoReader {
   /** UTF-8 string in [start, end). ASCII fast path; invalid UTF-8 becomes U+FFFD and is counted. */
   string(start: number, end: number): string {
     const buf = this.buf;
-    const n = end - start;
-    if (n === 0) return '';
-    if (n <= 32) {
-      let s = '';
-      for (let i = start; i < end; i++) {
-        const c = buf[i];
-        if (c >= 0x80) return this.utf8(start, end);
-        s += String.fromCharCode(c);
-      }
-      return s;
+    if (start === end) return '';
+    // Long strings (prompts, completions): native UTF-8 decoding beats any byte loop in JS.
+    if (end - start > 24) return this.utf8(start, end);
+    for (let i = start; i < end; i++) {
+      if (buf[i] >= 0x80) return this.utf8(start, end);
     }
-    return this.utf8(start, end);
+    if (this.node !== null) return this.node.latin1Slice(start, end);
+    return String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
+  }
+
+  /**
+   * An attribute key: the same few hundred keys arrive millions of times, so ASCII keys are
+   * interned through a hash-checked cache. Besides saving the allocation, a cached key is already
+   * an internalized string, which makes the property store that follows cheaper.
+   */
+  key(start: number, end: number): string {
+    const buf = this.buf;
+    const n = end - start;
+    if (n === 0 || n > MAX_INTERNED_KEY) return this.string(start, end);
+    // Slot from the length and four sampled bytes: O(1) instead of hashing every byte; the byte compare
+    // below verifies, and a collision only costs a fresh decode.
+    const slot =
+      (n * 131 + buf[start] * 31 + buf[end - 1] * 17 + buf[start + (n >> 1)] * 7 + buf[start + (n >> 2)]) & 4095;
+    const bytes = KEY_BYTES[slot];
+    if (bytes.length === n) {
+      let i = 0;
+      while (i < n && bytes[i] === buf[start + i]) i++;
+      if (i === n) return KEY_CACHE[slot] as string;
+    }
+    for (let i = start; i < end; i++) if (buf[i] >= 0x80) return this.utf8(start, end);
+    const s = this.node !== null ? this.node.latin1Slice(start, end) : this.string(start, end);
+    KEY_CACHE[slot] = s;
+    KEY_BYTES[slot] = buf.slice(start, end);
+    return s;
+  }
+
+  /** Reads a length-delimited attribute key (pos at its length prefix). */
+  readKey(limit: number): string {
+    const end = this.lenEnd(limit);
+    const s = this.key(this.pos, end);
+    this.pos = end;
+    return s;
   }
 
   private utf8(start: number, end: number): string {
+    if (this.node !== null) {
+      const s = this.node.utf8Slice(start, end);
+      // utf8Slice replaces invalid sequences silently: only a U+FFFD in the output needs the strict check.
+      if (s.indexOf('\ufffd') === -1) return s;
+    }
     const bytes = this.buf.subarray(start, end);
     try {
       return fatalUtf8.decode(bytes);

@@ -3,6 +3,7 @@
  * these; one normaliser turns them into Vigil records, so conventions and validation exist once.
  */
 import type { Attributes, SpanEvent } from '../model/telemetry.js';
+import type { SpanColumns } from './conventions.js';
 
 export interface RawResource {
   attributes: Attributes;
@@ -26,6 +27,8 @@ export interface RawSpan {
   /** 0 unset, 1 ok, 2 error. */
   statusCode: number;
   statusMessage: string;
+  /** Convention columns, mapped while the attributes were decoded. */
+  cols: SpanColumns | null;
 }
 
 export interface RawLog {

@@ -203,7 +203,6 @@ function finishSpan(s: SpanRecord, ctx: NormalizeContext, stats: DecodeStats, ki
   s.userId ??= cols.userId;
   if (s.input === null && cols.input !== null) s.input = cols.input;
   if (s.output === null && cols.output !== null) s.output = cols.output;
-  for (const k of cols.payloadKeys) delete s.attributes[k];
   s.input = payload(s.input, ctx, stats);
   s.output = payload(s.output, ctx, stats);
   if (

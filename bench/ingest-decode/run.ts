@@ -1,0 +1,222 @@
+/**
+ * OTLP/protobuf trace decode benchmark: Vigil's hand-rolled decoder (decode + validate + map
+ * conventions + price, i.e. everything before storage) vs protobufjs decoding the same bytes into
+ * message objects (decode only: no id hex, no conventions, no cost — a baseline that flatters
+ * protobufjs). @opentelemetry/otlp-transformer ships only serializers, no request deserializer.
+ *
+ *   node --conditions=vigil-source --import tsx bench/ingest-decode/run.ts [--quick] [--seconds N] [--batch 512] [--only-vigil]
+ */
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { createPriceTable, createRedactor, decodeOtlpTraces, defaultIngestLimits } from '@vigil/core';
+import protobuf from 'protobufjs';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const opt = (name: string, def: number): number => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const seconds = opt('--seconds', quick ? 1.5 : 5);
+const batchSize = opt('--batch', 512);
+
+// --- a realistic batch: agent runs with LLM, tool, retrieval and HTTP spans ---------------------
+function makeBatch(n: number): Uint8Array {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      'service.name': 'support-agent',
+      'service.version': '2.4.1',
+      'deployment.environment': 'production',
+      'host.name': 'ip-10-0-3-17',
+      'process.pid': 4242,
+      'process.runtime.name': 'nodejs',
+      'process.runtime.version': '20.19.0',
+      'telemetry.sdk.name': 'opentelemetry',
+      'telemetry.sdk.language': 'nodejs',
+      'telemetry.sdk.version': '2.0.0',
+    }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer('vigil-bench', '1.0.0');
+  const now = Date.now() - 60_000;
+  const prompt = `You are a support agent. Customer says: ${'my order did not arrive and the tracking page shows nothing. '.repeat(12)}`;
+  const completion = `I am sorry to hear that. ${'Let me look up the order and check with the carrier. '.repeat(5)}`;
+  let made = 0;
+  while (made < n) {
+    const t = now + made;
+    const root = tracer.startSpan('invoke_agent support', {
+      startTime: t,
+      attributes: {
+        'gen_ai.operation.name': 'invoke_agent',
+        'gen_ai.agent.id': 'support-v2',
+        'gen_ai.agent.name': 'support',
+        'gen_ai.conversation.id': `conv-${made}`,
+        'enduser.id': `user-${made % 97}`,
+      },
+    });
+    made++;
+    const ctx = trace.setSpan(context.active(), root);
+    for (let k = 0; k < 3 && made < n; k++) {
+      const llm = tracer.startSpan(
+        'chat gpt-4o-mini',
+        {
+          kind: SpanKind.CLIENT,
+          startTime: t + 1,
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.system': 'openai',
+            'gen_ai.request.model': 'gpt-4o-mini',
+            'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+            'gen_ai.request.temperature': 0.2,
+            'gen_ai.request.max_tokens': 1024,
+            'gen_ai.response.id': `chatcmpl-${made}abcdef`,
+            'gen_ai.response.finish_reasons': ['stop'],
+            'gen_ai.usage.input_tokens': 812 + k,
+            'gen_ai.usage.output_tokens': 96 + k,
+            'server.address': 'api.openai.com',
+            'gen_ai.prompt.0.role': 'user',
+            'gen_ai.prompt.0.content': prompt,
+            'gen_ai.completion.0.role': 'assistant',
+            'gen_ai.completion.0.content': completion,
+          },
+        },
+        ctx,
+      );
+      llm.end(t + 900);
+      made++;
+      if (made >= n) break;
+      const tool = tracer.startSpan(
+        'execute_tool lookup_order',
+        {
+          startTime: t + 901,
+          attributes: {
+            'gen_ai.operation.name': 'execute_tool',
+            'gen_ai.tool.name': 'lookup_order',
+            'gen_ai.tool.call.id': `call_${made}`,
+          },
+        },
+        ctx,
+      );
+      const http = tracer.startSpan(
+        'GET',
+        {
+          kind: SpanKind.CLIENT,
+          startTime: t + 902,
+          attributes: {
+            'http.request.method': 'GET',
+            'url.full': `https://orders.internal/api/orders/${made}`,
+            'server.address': 'orders.internal',
+            'http.response.status_code': made % 50 === 0 ? 503 : 200,
+          },
+        },
+        trace.setSpan(ctx, tool),
+      );
+      if (made % 50 === 0) {
+        http.recordException(new Error('upstream unavailable'));
+        http.setStatus({ code: SpanStatusCode.ERROR, message: 'HTTP 503' });
+      }
+      http.end(t + 950);
+      made++;
+      tool.end(t + 960);
+      made++;
+    }
+    root.end(t + 1000);
+  }
+  return ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans().slice(0, n)) as Uint8Array;
+}
+
+// --- protobufjs baseline: the OTLP trace schema (opentelemetry-proto v1) -----------------------
+const OTLP_PROTO = `
+syntax = "proto3";
+package otlp;
+message AnyValue { oneof value { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4; ArrayValue array_value = 5; KeyValueList kvlist_value = 6; bytes bytes_value = 7; } }
+message ArrayValue { repeated AnyValue values = 1; }
+message KeyValueList { repeated KeyValue values = 1; }
+message KeyValue { string key = 1; AnyValue value = 2; }
+message InstrumentationScope { string name = 1; string version = 2; repeated KeyValue attributes = 3; uint32 dropped_attributes_count = 4; }
+message Resource { repeated KeyValue attributes = 1; uint32 dropped_attributes_count = 2; }
+message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
+message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; string schema_url = 3; }
+message ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2; string schema_url = 3; }
+message Span {
+  bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; bytes parent_span_id = 4; fixed32 flags = 16;
+  string name = 5; int32 kind = 6; fixed64 start_time_unix_nano = 7; fixed64 end_time_unix_nano = 8;
+  repeated KeyValue attributes = 9; uint32 dropped_attributes_count = 10;
+  message Event { fixed64 time_unix_nano = 1; string name = 2; repeated KeyValue attributes = 3; uint32 dropped_attributes_count = 4; }
+  repeated Event events = 11; uint32 dropped_events_count = 12;
+  message Link { bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; repeated KeyValue attributes = 4; uint32 dropped_attributes_count = 5; fixed32 flags = 6; }
+  repeated Link links = 13; uint32 dropped_links_count = 14;
+  Status status = 15;
+}
+message Status { string message = 2; int32 code = 3; }
+`;
+const RequestType = protobuf.parse(OTLP_PROTO).root.lookupType('otlp.ExportTraceServiceRequest');
+
+/**
+ * Runs fn for `seconds`; returns spans per second of process CPU time (user+system, all threads,
+ * so GC helpers count), which is steadier than wall time on a shared machine. Wall time is printed too.
+ */
+function measure(name: string, fn: () => number): number {
+  for (let i = 0; i < 50; i++) fn(); // warm up the JIT
+  let spans = 0;
+  let iters = 0;
+  const cpu0 = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  const budget = BigInt(Math.round(seconds * 1e9));
+  let elapsed = 0n;
+  while (elapsed < budget) {
+    spans += fn();
+    iters++;
+    if ((iters & 7) === 0) elapsed = process.hrtime.bigint() - start;
+  }
+  elapsed = process.hrtime.bigint() - start;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSec = (cpu.user + cpu.system) / 1e6;
+  const perCpuSec = spans / cpuSec;
+  const perWallSec = spans / (Number(elapsed) / 1e9);
+  console.log(
+    `${name.padEnd(46)} ${Math.round(perCpuSec).toLocaleString('en-US').padStart(10)} spans/CPU-s  ${(1e6 / perCpuSec).toFixed(3)} µs/span CPU  (wall: ${Math.round(perWallSec).toLocaleString('en-US')} spans/s)`,
+  );
+  return perCpuSec;
+}
+
+const body = makeBatch(batchSize);
+const nowUs = Date.now() * 1000;
+const prices = createPriceTable();
+const ctx = { project: 'bench', nowUs, limits: defaultIngestLimits, prices };
+const check = decodeOtlpTraces(body, 'protobuf', ctx);
+if (check.rows.length !== batchSize || check.rejected !== 0)
+  throw new Error(`decoder sanity check failed: ${check.rows.length} rows, ${check.rejected} rejected`);
+const priced = check.rows.filter((r) => r.costUsd !== null && r.costUsd > 0).length;
+const baselineCount = (
+  RequestType.decode(body) as unknown as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] }
+).resourceSpans[0].scopeSpans[0].spans.length;
+if (baselineCount !== batchSize) throw new Error('baseline sanity check failed');
+
+console.log(
+  `batch: ${batchSize} spans, ${(body.length / 1024).toFixed(1)} KiB protobuf (${Math.round(body.length / batchSize)} B/span), ${priced} priced LLM spans; ${seconds}s per measurement, node ${process.version}`,
+);
+const only = args.includes('--only-vigil'); // for profiling the decoder alone
+if (only) {
+  measure('vigil decodeOtlpTraces (decode+normalise+cost)', () => decodeOtlpTraces(body, 'protobuf', ctx).rows.length);
+  process.exit(0);
+}
+const base = measure('baseline: protobufjs decode (no normalisation)', () => {
+  RequestType.decode(body);
+  return batchSize;
+});
+const vigil = measure(
+  'vigil decodeOtlpTraces (decode+normalise+cost)',
+  () => decodeOtlpTraces(body, 'protobuf', ctx).rows.length,
+);
+const redactCtx = { ...ctx, redact: createRedactor() };
+const vigilRedact = measure(
+  'vigil decodeOtlpTraces + PII redaction',
+  () => decodeOtlpTraces(body, 'protobuf', redactCtx).rows.length,
+);
+console.log(
+  `ratio vigil / protobufjs: ${(vigil / base).toFixed(2)}x  (with redaction: ${(vigilRedact / base).toFixed(2)}x)`,
+);
