@@ -42,35 +42,9 @@ export const SPAN_COLUMNS = [
   'output',
 ] as const;
 
+/** One COPY text line per span; a template literal, since this runs for every span ingested. */
 export function spanLine(s: SpanRecord): string {
-  return `${[
-    text(s.project),
-    text(s.traceId),
-    text(s.spanId),
-    text(s.parentSpanId || null),
-    text(s.serviceName),
-    payload(s.name),
-    text(s.kind),
-    int(s.startUs),
-    int(s.endUs),
-    int(Math.max(0, s.endUs - s.startUs)),
-    text(s.status),
-    payload(s.statusMessage),
-    text(s.model),
-    text(s.provider),
-    int(s.inputTokens),
-    int(s.outputTokens),
-    float(s.costUsd),
-    text(s.agentId),
-    text(s.agentName),
-    text(s.agentVersion),
-    text(s.sessionId),
-    text(s.userId),
-    json(s.attributes ?? {}),
-    json(s.events ?? []),
-    payload(s.input),
-    payload(s.output),
-  ].join('\t')}\n`;
+  return `${text(s.project)}\t${text(s.traceId)}\t${text(s.spanId)}\t${text(s.parentSpanId || null)}\t${text(s.serviceName)}\t${payload(s.name)}\t${text(s.kind)}\t${int(s.startUs)}\t${int(s.endUs)}\t${int(Math.max(0, s.endUs - s.startUs))}\t${text(s.status)}\t${payload(s.statusMessage)}\t${text(s.model)}\t${text(s.provider)}\t${int(s.inputTokens)}\t${int(s.outputTokens)}\t${float(s.costUsd)}\t${text(s.agentId)}\t${text(s.agentName)}\t${text(s.agentVersion)}\t${text(s.sessionId)}\t${text(s.userId)}\t${json(s.attributes ?? {})}\t${s.events && s.events.length > 0 ? json(s.events) : '[]'}\t${payload(s.input)}\t${payload(s.output)}\n`;
 }
 
 const METRIC_COLUMNS = ['project', 'name', 'type', 'unit', 'time_us', 'value', 'histogram', 'labels', 'service_name'];

@@ -32,10 +32,12 @@ export function unescapeNulOrNull(v: unknown): string | null {
   return v == null ? null : unescapeNul(String(v));
 }
 
+const PAYLOAD_SPECIAL = /[\\\t\n\r\0\uE000]/;
+
 /** A free-text column whose exact content must survive (see escapeNul). */
 export function payload(v: string | null | undefined): string {
   if (v === null || v === undefined) return NULL;
-  return text(escapeNul(v));
+  return PAYLOAD_SPECIAL.test(v) ? text(escapeNul(v)) : v;
 }
 
 export function text(v: string | null | undefined): string {
@@ -43,10 +45,16 @@ export function text(v: string | null | undefined): string {
   return SPECIAL.test(v) ? v.replace(SPECIAL_G, (c) => ESCAPES[c] ?? c) : v;
 }
 
+/** Escapes JSON text for COPY: JSON.stringify never emits raw tabs or newlines, only backslashes. */
+function jsonText(s: string): string {
+  return s.includes('\\') ? s.replaceAll('\\', '\\\\') : s;
+}
+
 /** An integer column (bigint): non-finite values become NULL, fractions are truncated. */
 export function int(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return NULL;
-  return String(Math.trunc(v));
+  if (v === null || v === undefined) return NULL;
+  if (Number.isSafeInteger(v)) return `${v}`;
+  return Number.isFinite(v) ? String(Math.trunc(v)) : NULL;
 }
 
 /** A double precision column. */
@@ -64,7 +72,7 @@ export function json(v: unknown): string {
   if (v === null || v === undefined) return NULL;
   let s = JSON.stringify(v);
   if (s.includes('\\u0000')) s = JSON.stringify(v, stripNul);
-  return text(s);
+  return jsonText(s);
 }
 
 /** jsonb in SQL parameters: the same NUL cleaning as `json`, without COPY escaping. */

@@ -63,8 +63,10 @@ CREATE TABLE {{schema}}.spans (
   agent_version text,
   session_id text,
   user_id text,
-  attributes jsonb NOT NULL DEFAULT '{}',
-  events jsonb NOT NULL DEFAULT '[]',
+  -- json, not jsonb: stored as sent (validated, not converted), which is cheaper to ingest; nothing
+  -- filters on span attributes in SQL.
+  attributes json NOT NULL DEFAULT '{}',
+  events json NOT NULL DEFAULT '[]',
   input text,
   output text
 ) PARTITION BY RANGE (start_us);
@@ -120,7 +122,7 @@ CREATE TABLE {{schema}}.logs (
   trace_id text,
   span_id text,
   service_name text NOT NULL,
-  attributes jsonb NOT NULL DEFAULT '{}'
+  attributes json NOT NULL DEFAULT '{}'
 ) PARTITION BY RANGE (time_us);
 CREATE INDEX logs_time_idx ON {{schema}}.logs (project, time_us DESC, seq DESC);
 CREATE INDEX logs_trace_idx ON {{schema}}.logs (project, trace_id) WHERE trace_id IS NOT NULL;
