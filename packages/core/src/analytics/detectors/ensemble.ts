@@ -1,11 +1,12 @@
 /**
- * Vigil's default detector: several views of "is this new?" combined, then calibrated.
- * - shape novelty (nearest-neighbour distance of the recent window, see novelty.ts),
- * - point surprise against a seasonal model and against a robust window (spikes, dips),
- * - "spatial" novelty: a value beyond the whole range seen so far, which always matters.
- * The raw view scores feed an HTM-style anomaly likelihood (likelihood.ts), which reports how
+ * Vigil's default detector. Several views of "is this new?" are combined, then calibrated:
+ * - shape novelty at two time scales (nearest-neighbour distance of the recent window, with time of
+ *   day as a weak extra coordinate, see novelty.ts), averaged;
+ * - optionally point surprise from the seasonal and robust-z detectors, mixed in by weight;
+ * - "spatial" novelty: a value beyond the whole range seen so far (by 5% of it) always alarms.
+ * The mixed raw score feeds an HTM-style anomaly likelihood (likelihood.ts), which reports how
  * unusual the recent average surprise is for this series, so a noisy series is not a stream of
- * alarms and a quiet one still speaks up.
+ * alarms and a quiet one still speaks up. One parameter set for every series; see bench/nab.
  */
 import { AnomalyLikelihood, type LikelihoodOptions } from './likelihood.js';
 import { NoveltyDetector, type NoveltyOptions } from './novelty.js';
@@ -13,31 +14,30 @@ import { RobustZDetector } from './robust-z.js';
 import { SeasonalDetector } from './seasonal.js';
 import type { DetectorOptions, Expectation, StreamingDetector } from './types.js';
 
-/** Score of tail 1e-5 (an alarm at any sensitivity) and of 1e-3 (what held alarms are capped at). */
-const STRONG = 1 - 10 ** -0.5;
-const HELD = 1 - 10 ** -0.3;
-
 export interface EnsembleOptions extends DetectorOptions {
+  /** Options shared by every novelty view (default dim 8, downsample 3, timeWeight 0.3). */
   novelty?: NoveltyOptions;
-  /** Extra novelty views at coarser time scales (downsample factors), combined by `combine`. */
-  scales?: number[];
-  combine?: 'max' | 'mean';
+  /** Coarser novelty views, each overriding `novelty` (default one view at downsample 10). */
+  views?: NoveltyOptions[];
   likelihood?: LikelihoodOptions;
   /** Fraction of the seen range a value must pass the extremes by to be "spatially" new (0.05). */
   spatialTolerance?: number;
-  /** Points after a reported anomaly during which further alarms are held below "high" (default 100). */
-  refractory?: number;
-  /** Weights of the raw views (novelty, seasonal, robust z); default 1, 0, 0. */
+  /** Weights of the raw views: novelty, seasonal residual, robust z (default 1, 0, 0). */
   weights?: [number, number, number];
 }
 
+export const ENSEMBLE_DEFAULTS = {
+  novelty: { dim: 8, downsample: 3, timeWeight: 0.3 } satisfies NoveltyOptions,
+  views: [{ downsample: 10 }] satisfies NoveltyOptions[],
+  likelihood: { learningPeriod: 150, estimationSamples: 150 } satisfies LikelihoodOptions,
+  spatialTolerance: 0.05,
+};
+
 export class EnsembleDetector implements StreamingDetector {
   readonly name = 'ensemble';
-  private readonly novelty: NoveltyDetector;
-  private readonly coarse: NoveltyDetector[];
-  private readonly combine: 'max' | 'mean';
+  private readonly views: NoveltyDetector[];
   private readonly seasonal: SeasonalDetector;
-  private readonly robust: RobustZDetector;
+  private readonly robust: RobustZDetector | null;
   private readonly likelihood: AnomalyLikelihood;
   private readonly tolerance: number;
   private readonly weights: [number, number, number];
@@ -45,54 +45,43 @@ export class EnsembleDetector implements StreamingDetector {
   private lo = Infinity;
   private hi = -Infinity;
   private n = 0;
-  private readonly refractory: number;
-  private quietUntil = 0;
 
   constructor(opts: EnsembleOptions = {}) {
-    this.novelty = new NoveltyDetector({ ...opts.novelty });
-    this.coarse = (opts.scales ?? []).map((k) => new NoveltyDetector({ ...opts.novelty, downsample: k }));
-    this.combine = opts.combine ?? 'max';
+    const base = { ...ENSEMBLE_DEFAULTS.novelty, ...opts.novelty };
+    this.views = [base, ...(opts.views ?? ENSEMBLE_DEFAULTS.views)].map((v) => new NoveltyDetector({ ...base, ...v }));
+    // The seasonal model always runs: it supplies the expected value and band of anomaly records.
     this.seasonal = new SeasonalDetector({ minDataPoints: opts.minDataPoints });
-    this.robust = new RobustZDetector({ lookback: opts.lookback ?? 120, minDataPoints: opts.minDataPoints });
-    this.likelihood = new AnomalyLikelihood(opts.likelihood);
-    this.tolerance = opts.spatialTolerance ?? 0.05;
     this.weights = opts.weights ?? [1, 0, 0];
-    this.refractory = Math.max(0, Math.floor(opts.refractory ?? 100));
+    this.robust =
+      this.weights[2] > 0 ? new RobustZDetector({ lookback: opts.lookback, minDataPoints: opts.minDataPoints }) : null;
+    this.likelihood = new AnomalyLikelihood({ ...ENSEMBLE_DEFAULTS.likelihood, ...opts.likelihood });
+    this.tolerance = opts.spatialTolerance ?? ENSEMBLE_DEFAULTS.spatialTolerance;
     this.warm = Math.max(1, Math.floor(opts.minDataPoints ?? 50));
   }
 
   update(t: number, x: number): number {
     if (!Number.isFinite(x)) return 0;
     this.n++;
+    let novelty = 0;
+    for (const v of this.views) novelty += v.update(t, x);
+    novelty /= this.views.length;
+    const seasonal = this.seasonal.update(t, x);
+    const robust = this.robust ? this.robust.update(t, x) : 0;
     const [wn, ws, wr] = this.weights;
     const total = wn + ws + wr;
-    let a = wn > 0 ? this.novelty.update(t, x) : 0;
-    if (this.coarse.length > 0) {
-      let acc = a;
-      for (const c of this.coarse) {
-        const v = c.update(t, x);
-        acc = this.combine === 'max' ? Math.max(acc, v) : acc + v;
-      }
-      a = this.combine === 'max' ? acc : acc / (this.coarse.length + 1);
-    }
-    const b = ws > 0 ? this.seasonal.update(t, x) : 0;
-    const c = wr > 0 ? this.robust.update(t, x) : 0;
-    const raw = total > 0 ? (wn * a + ws * b + wr * c) / total : 0;
+    const raw = total > 0 ? (wn * novelty + ws * seasonal + wr * robust) / total : 0;
     let score = this.likelihood.update(raw);
     const range = this.hi - this.lo;
     if (this.n > this.warm && range > 0) {
       const tol = range * this.tolerance;
       if (x > this.hi + tol || x < this.lo - tol) score = 1;
     }
-    // One event, one alarm: after a strong alarm, hold later ones under it for a while.
-    if (this.n <= this.quietUntil) score = Math.min(score, HELD);
-    else if (score >= STRONG) this.quietUntil = this.n + this.refractory;
     if (x < this.lo) this.lo = x;
     if (x > this.hi) this.hi = x;
     return score;
   }
 
   expectation(): Expectation | null {
-    return this.seasonal.expectation() ?? this.robust.expectation();
+    return this.seasonal.expectation() ?? this.robust?.expectation() ?? null;
   }
 }

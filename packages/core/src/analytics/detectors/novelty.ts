@@ -7,6 +7,7 @@
  * a raw score by their rank among recent nearest-neighbour distances (a conformal p-value), so the
  * raw score is comparable across series of any scale or noise level.
  */
+import { DAY_MS } from '../seasonality.js';
 import { tailToScore } from './score.js';
 import type { DetectorOptions, Expectation, StreamingDetector } from './types.js';
 
@@ -20,6 +21,11 @@ export interface NoveltyOptions extends DetectorOptions {
    * block (the one farther from the running mean) so downsampling never hides a spike.
    */
   downsample?: number;
+  /**
+   * Weight of time of day in the vector, in units of the value range (default 0: ignore time).
+   * With it, "quiet at 14:00 on a busy afternoon" is new even though quiet nights are familiar.
+   */
+  timeWeight?: number;
   /** Recent nearest-neighbour distances the current one is ranked against (default 400). */
   calibration?: number;
 }
@@ -47,6 +53,9 @@ export class NoveltyDetector implements StreamingDetector {
   private blockMax = -Infinity;
   private runMean = Number.NaN;
   private held = 0;
+  private readonly timeWeight: number;
+  /** Stored numbers per vector: the values, plus two for time of day when it is used. */
+  private readonly width: number;
   private last: Expectation | null = null;
   /** Range-scaled distance of the last point to its nearest neighbour (for diagnostics). */
   lastDistance = 0;
@@ -56,17 +65,19 @@ export class NoveltyDetector implements StreamingDetector {
     this.step = Math.max(1, Math.floor(opts.downsample ?? 1));
     this.memory = Math.max(16, Math.floor(opts.memory ?? opts.lookback ?? 2000));
     this.minPoints = Math.max(this.dim * 4, Math.floor(opts.minDataPoints ?? 50));
-    this.vecs = new Float64Array(this.memory * this.dim);
+    this.timeWeight = opts.timeWeight ?? 0;
+    this.width = this.dim + (this.timeWeight > 0 ? 2 : 0);
+    this.vecs = new Float64Array(this.memory * this.width);
     this.recentValues = new Float64Array(this.dim);
     this.cal = new Float64Array(Math.max(10, Math.floor(opts.calibration ?? 400)));
   }
 
-  update(_t: number, x: number): number {
+  update(t: number, x: number): number {
     if (!Number.isFinite(x)) {
       this.last = null;
       return 0;
     }
-    if (this.step === 1) return this.element(x);
+    if (this.step === 1) return this.element(t, x);
     if (x < this.blockMin) this.blockMin = x;
     if (x > this.blockMax) this.blockMax = x;
     if (++this.blockN < this.step) return this.held;
@@ -76,29 +87,36 @@ export class NoveltyDetector implements StreamingDetector {
     this.blockN = 0;
     this.blockMin = Infinity;
     this.blockMax = -Infinity;
-    this.held = this.element(e);
+    this.held = this.element(t, e);
     return this.held;
   }
 
   /** Score one (downsampled) element. */
-  private element(x: number): number {
+  private element(t: number, x: number): number {
     const d = this.dim;
+    const width = this.width;
     this.recentValues[this.n % d] = x;
     this.n++;
     if (x < this.lo) this.lo = x;
     if (x > this.hi) this.hi = x;
     if (this.n < d) return 0;
     // The current vector, oldest value first.
-    const v = new Float64Array(d);
+    const v = new Float64Array(width);
     for (let k = 0; k < d; k++) v[k] = this.recentValues[(this.n + k) % d];
+    if (width > d && Number.isFinite(t)) {
+      // Time of day as a point on a circle, so 23:55 is next to 00:00.
+      const phase = (2 * Math.PI * (((t % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS;
+      v[d] = this.timeWeight * Math.cos(phase);
+      v[d + 1] = this.timeWeight * Math.sin(phase);
+    }
     let score = 0;
     const range = this.hi - this.lo;
     if (this.stored > 0) {
-      const dist = range > 0 ? Math.sqrt(this.nearest(v) / d) / range : 0;
+      const dist = range > 0 ? Math.sqrt(this.nearest(v, 1 / (range * range)) / d) : 0;
       this.lastDistance = dist;
       if (this.n >= this.minPoints && this.calLen > 0) {
-        // Conformal p-value: the share of recent distances at least as large as this one.
         let atLeast = 0;
+        // Conformal p-value: the share of recent distances at least as large as this one.
         for (let i = 0; i < this.calLen; i++) if (this.cal[i] >= dist) atLeast++;
         score = dist === 0 ? 0 : tailToScore(Math.log((atLeast + 1) / (this.calLen + 1)));
       }
@@ -117,14 +135,15 @@ export class NoveltyDetector implements StreamingDetector {
   }
 
   private store(v: Float64Array): void {
-    this.vecs.set(v, this.head * this.dim);
+    this.vecs.set(v, this.head * this.width);
     this.head = (this.head + 1) % this.memory;
     if (this.stored < this.memory) this.stored++;
   }
 
-  /** Squared distance to the nearest stored vector, with early abandoning. */
-  private nearest(v: Float64Array): number {
+  /** Range-scaled squared distance to the nearest stored vector, with early abandoning. */
+  private nearest(v: Float64Array, invR2: number): number {
     const d = this.dim;
+    const w = this.width;
     const vecs = this.vecs;
     let best = Infinity;
     let bestIdx = -1;
@@ -132,8 +151,12 @@ export class NoveltyDetector implements StreamingDetector {
     const guess = this.lastNN >= 0 ? (this.lastNN + 1) % this.stored : -1;
     if (guess >= 0) {
       let s = 0;
-      const o = guess * d;
+      const o = guess * w;
       for (let k = 0; k < d; k++) {
+        const e = v[k] - vecs[o + k];
+        s += e * e * invR2;
+      }
+      for (let k = d; k < w; k++) {
         const e = v[k] - vecs[o + k];
         s += e * e;
       }
@@ -141,11 +164,15 @@ export class NoveltyDetector implements StreamingDetector {
       bestIdx = guess;
     }
     for (let j = 0; j < this.stored; j++) {
-      const o = j * d;
+      const o = j * w;
       let s = 0;
-      for (let k = 0; k < d && s < best; k++) {
+      for (let k = d; k < w; k++) {
         const e = v[k] - vecs[o + k];
         s += e * e;
+      }
+      for (let k = 0; k < d && s < best; k++) {
+        const e = v[k] - vecs[o + k];
+        s += e * e * invR2;
       }
       if (s < best) {
         best = s;
