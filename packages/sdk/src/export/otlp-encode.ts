@@ -7,6 +7,17 @@ import type { Attributes, AttributeValue, ReadableVigilSpan } from '../trace/typ
 import { ProtoWriter } from './proto-writer.js';
 
 const LEN = 2;
+/** Encoded attribute keys and short string values / names, shared by all encoders in the process. */
+const KEY_CACHE = new Map<string, Uint8Array>();
+const VALUE_CACHE = new Map<string, Uint8Array>();
+const CACHE_LIMIT = 4096;
+/**
+ * Whole encoded KeyValue messages (length prefix included) for string-valued attributes, by key then
+ * value: model names, providers, kinds, operation names repeat on almost every span.
+ */
+const KV_CACHE = new Map<string, Map<string, Uint8Array>>();
+const KV_VALUES_PER_KEY = 256;
+const KV_MAX_VALUE_CHARS = 48;
 const VARINT = 0;
 const I64 = 1;
 
@@ -14,7 +25,7 @@ function anyValue(w: ProtoWriter, v: AttributeValue): void {
   switch (typeof v) {
     case 'string':
       w.tag(1, LEN);
-      w.string(v);
+      w.cachedString(v, VALUE_CACHE, CACHE_LIMIT);
       return;
     case 'boolean':
       w.tag(2, VARINT);
@@ -67,12 +78,52 @@ export function attributes(w: ProtoWriter, field: number, attrs: Attributes | un
     w.tag(field, LEN);
     const kv = w.fork();
     w.tag(1, LEN);
-    w.string(key);
+    w.cachedString(key, KEY_CACHE, CACHE_LIMIT);
     w.tag(2, LEN);
     const av = w.fork();
     anyValue(w, v);
     w.join(av);
     w.join(kv);
+  }
+}
+
+function keyValue(w: ProtoWriter, key: string, v: AttributeValue): void {
+  const kv = w.fork();
+  w.tag(1, LEN);
+  w.cachedString(key, KEY_CACHE, CACHE_LIMIT);
+  w.tag(2, LEN);
+  const av = w.fork();
+  anyValue(w, v);
+  w.join(av);
+  w.join(kv);
+}
+
+/** Repeated KeyValue from a flat [key, value, ...] list (span attributes). */
+export function flatAttributes(w: ProtoWriter, field: number, a: readonly AttributeValue[], n: number): void {
+  for (let i = 0; i < n; i += 2) {
+    const v = a[i + 1];
+    if (v === undefined || v === null) continue;
+    const key = a[i] as string;
+    w.tag(field, LEN);
+    if (typeof v === 'string' && v.length <= KV_MAX_VALUE_CHARS) {
+      let byValue = KV_CACHE.get(key);
+      if (byValue === undefined) {
+        if (KV_CACHE.size >= CACHE_LIMIT) KV_CACHE.clear();
+        byValue = new Map();
+        KV_CACHE.set(key, byValue);
+      }
+      const hit = byValue.get(v);
+      if (hit !== undefined) {
+        w.small(hit);
+        continue;
+      }
+      const start = w.pos;
+      keyValue(w, key, v);
+      if (byValue.size >= KV_VALUES_PER_KEY) byValue.clear();
+      byValue.set(v, w.copyFrom(start));
+      continue;
+    }
+    keyValue(w, key, v);
   }
 }
 
@@ -109,22 +160,22 @@ function header(w: ProtoWriter, h: EncodedHeader): number {
 
 function span(w: ProtoWriter, s: ReadableVigilSpan): void {
   w.tag(1, LEN);
-  w.hexBytes(s.traceId);
+  w.traceId(s.trace);
   w.tag(2, LEN);
-  w.hexBytes(s.spanId);
-  if (s.parentSpanId !== undefined) {
+  w.words4(s.s0, s.s1, s.s2, s.s3);
+  if (s.hasParent) {
     w.tag(4, LEN);
-    w.hexBytes(s.parentSpanId);
+    w.words4(s.p0, s.p1, s.p2, s.p3);
   }
   w.tag(5, LEN);
-  w.string(s.name);
+  w.cachedString(s.name, VALUE_CACHE, CACHE_LIMIT);
   w.tag(6, VARINT);
   w.varint(s.otelKind);
   w.tag(7, I64);
   w.fixed64NanosFromUs(s.startUs);
   w.tag(8, I64);
   w.fixed64NanosFromUs(s.endUs);
-  attributes(w, 9, s.attributes);
+  flatAttributes(w, 9, s.attrs, s.attrCount);
   const events = s.events;
   if (events !== undefined) {
     for (let i = 0; i < events.length; i++) {

@@ -248,7 +248,12 @@ export class ExportPipeline implements SpanSink {
         this.drainAll();
         if (this.pending.size === 0) break;
         if (Date.now() >= this.deadline) break;
-        await Promise.race([Promise.all([...this.pending]), sleep(Math.max(1, this.deadline - Date.now()), true)]);
+        let timer: NodeJS.Timeout | undefined;
+        const expired = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, Math.max(1, this.deadline - Date.now()));
+        });
+        await Promise.race([Promise.all([...this.pending]), expired]);
+        clearTimeout(timer); // a leftover timer would hold the process open until the deadline
       }
     } catch (e) {
       this.lastError = errorMessage(e);

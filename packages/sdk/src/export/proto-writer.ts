@@ -3,6 +3,8 @@
  * place with a one-byte length placeholder that is widened (memmove) only when the message turns out
  * to be 128 bytes or longer. No schema objects, no per-field allocation.
  */
+import type { TraceRef } from '../internal/ids.js';
+
 const HEX_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
 for (let i = 0; i < 6; i++) {
@@ -13,15 +15,22 @@ for (let i = 0; i < 6; i++) {
 const TWO_32 = 4294967296;
 /** Strings longer than this go through Buffer's native UTF-8 encoder. */
 const NATIVE_UTF8_MIN = 64;
+/** Longer strings are rarely repeated verbatim; not worth caching. */
+const MAX_CACHED_CHARS = 48;
+/** Shorter strings encode faster than a Map lookup. */
+const MIN_CACHED_CHARS = 12;
 
 export class ProtoWriter {
-  buf: Buffer;
+  /** A plain Uint8Array (a Buffer's species-aware slice() would be slow), with a Buffer view for native UTF-8. */
+  buf: Uint8Array;
   pos = 0;
   private view: DataView;
+  private nodeBuf: Buffer;
 
   constructor(initialSize = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(initialSize);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.buf = new Uint8Array(initialSize);
+    this.view = new DataView(this.buf.buffer);
+    this.nodeBuf = Buffer.from(this.buf.buffer);
   }
 
   reset(): void {
@@ -30,17 +39,40 @@ export class ProtoWriter {
 
   /** A copy of what was written (the writer's buffer is reused). */
   finish(): Uint8Array {
-    return new Uint8Array(this.buf.subarray(0, this.pos));
+    return this.buf.slice(0, this.pos);
+  }
+
+  /**
+   * A length-prefixed string through a cache of its encoded bytes. For strings that repeat (attribute
+   * keys, model names, span names) a copy of a few bytes replaces UTF-8 encoding.
+   */
+  cachedString(s: string, cache: Map<string, Uint8Array>, limit: number): void {
+    if (s.length < MIN_CACHED_CHARS) {
+      this.string(s);
+      return;
+    }
+    const hit = cache.get(s);
+    if (hit !== undefined) {
+      this.small(hit);
+      return;
+    }
+    const start = this.pos;
+    this.string(s);
+    if (s.length <= MAX_CACHED_CHARS) {
+      if (cache.size >= limit) cache.clear(); // a crude generation: high-cardinality values cycle out
+      cache.set(s, this.buf.slice(start, this.pos));
+    }
   }
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+    this.view = new DataView(next.buffer);
+    this.nodeBuf = Buffer.from(next.buffer);
   }
 
   /** Tag byte(s): (field << 3) | wireType. Every OTLP field number used here is < 16, so one byte. */
@@ -154,7 +186,7 @@ export class ProtoWriter {
       const bytes = Buffer.byteLength(s, 'utf8');
       this.varint(bytes);
       this.ensure(bytes);
-      this.pos += this.buf.write(s, this.pos, bytes, 'utf8');
+      this.pos += this.nodeBuf.write(s, this.pos, bytes, 'utf8');
       return;
     }
     // Short strings: a JS loop beats crossing into native code. Reserve the worst case (3 bytes/unit).
@@ -207,6 +239,63 @@ export class ProtoWriter {
       b[p++] = (h << 4) | l;
     }
     this.pos = p;
+  }
+
+  /** Copies a few bytes; a JS loop beats TypedArray.set() for short inputs. */
+  small(bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.ensure(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = bytes[i];
+    this.pos = p;
+  }
+
+  /** A copy of the bytes written since `start`. */
+  copyFrom(start: number): Uint8Array {
+    return this.buf.slice(start, this.pos);
+  }
+
+  /** Id bytes (length prefix included) from 16-bit words. */
+  words4(a: number, b: number, c: number, d: number): void {
+    this.ensure(9);
+    const x = this.buf;
+    const p = this.pos;
+    x[p] = 8;
+    x[p + 1] = a >> 8;
+    x[p + 2] = a & 255;
+    x[p + 3] = b >> 8;
+    x[p + 4] = b & 255;
+    x[p + 5] = c >> 8;
+    x[p + 6] = c & 255;
+    x[p + 7] = d >> 8;
+    x[p + 8] = d & 255;
+    this.pos = p + 9;
+  }
+
+  /** A trace id's 16 bytes with length prefix. */
+  traceId(t: TraceRef): void {
+    this.ensure(17);
+    const x = this.buf;
+    const p = this.pos;
+    x[p] = 16;
+    x[p + 1] = t.w0 >> 8;
+    x[p + 2] = t.w0 & 255;
+    x[p + 3] = t.w1 >> 8;
+    x[p + 4] = t.w1 & 255;
+    x[p + 5] = t.w2 >> 8;
+    x[p + 6] = t.w2 & 255;
+    x[p + 7] = t.w3 >> 8;
+    x[p + 8] = t.w3 & 255;
+    x[p + 9] = t.w4 >> 8;
+    x[p + 10] = t.w4 & 255;
+    x[p + 11] = t.w5 >> 8;
+    x[p + 12] = t.w5 & 255;
+    x[p + 13] = t.w6 >> 8;
+    x[p + 14] = t.w6 & 255;
+    x[p + 15] = t.w7 >> 8;
+    x[p + 16] = t.w7 & 255;
+    this.pos = p + 17;
   }
 
   raw(bytes: Uint8Array): void {

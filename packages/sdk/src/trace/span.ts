@@ -3,6 +3,7 @@
  * ignored after end() (spans are handed to the export queue at end and must not change under it).
  */
 import { nowUs, toEpochUs } from '../internal/clock.js';
+import { randomWord, type TraceRef, wordsHex } from '../internal/ids.js';
 import { ATTR, type VigilKind } from './semconv.js';
 import type {
   Attributes,
@@ -22,6 +23,8 @@ export interface SpanSink {
 
 const MAX_PAYLOAD_CHARS = 32_768;
 const MAX_EVENTS = 128;
+/** As the OpenTelemetry SDK's default attribute count limit. */
+const MAX_ATTRIBUTES = 128;
 
 export function payloadString(v: unknown): string | undefined {
   if (v === undefined) return undefined;
@@ -49,41 +52,96 @@ export function exceptionAttributes(error: unknown): Attributes {
 }
 
 export class VigilSpan implements SpanLike, ReadableVigilSpan {
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly parentSpanId: string | undefined;
+  readonly trace: TraceRef;
+  // Span and parent ids as 16-bit words (Smis: no allocation per span); hex strings are built on demand.
+  readonly s0: number;
+  readonly s1: number;
+  readonly s2: number;
+  readonly s3: number;
+  readonly hasParent: boolean;
+  readonly p0: number;
+  readonly p1: number;
+  readonly p2: number;
+  readonly p3: number;
   name: string;
   readonly kind: VigilKind;
   readonly otelKind: number;
   readonly startUs: number;
   endUs = 0;
-  readonly attributes: Attributes;
+  /** [key, value, key, value, ...]; slots at and after attrCount are unused. */
+  readonly attrs: AttributeValue[];
+  attrCount: number;
   events: SpanEventData[] | undefined = undefined;
   statusCode: StatusCode = 0;
   statusMessage: string | undefined = undefined;
   private ended = false;
+  private spanHex: string | undefined = undefined;
   private readonly sink: SpanSink;
 
   constructor(
     sink: SpanSink,
-    traceId: string,
-    spanId: string,
-    parentSpanId: string | undefined,
+    trace: TraceRef,
+    parent: VigilSpan | readonly number[] | undefined,
     name: string,
     kind: VigilKind,
     otelKind: number,
     startUs: number,
-    attributes: Attributes,
+    attrs: AttributeValue[],
+    attrCount: number = attrs.length,
   ) {
     this.sink = sink;
-    this.traceId = traceId;
-    this.spanId = spanId;
-    this.parentSpanId = parentSpanId;
+    this.trace = trace;
+    let s0 = randomWord();
+    const s1 = randomWord();
+    const s2 = randomWord();
+    const s3 = randomWord();
+    if ((s0 | s1 | s2 | s3) === 0) s0 = 1; // all-zero ids are invalid
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+    if (parent === undefined) {
+      this.hasParent = false;
+      this.p0 = this.p1 = this.p2 = this.p3 = 0;
+    } else if (parent instanceof VigilSpan) {
+      this.hasParent = true;
+      this.p0 = parent.s0;
+      this.p1 = parent.s1;
+      this.p2 = parent.s2;
+      this.p3 = parent.s3;
+    } else {
+      this.hasParent = true;
+      this.p0 = parent[0];
+      this.p1 = parent[1];
+      this.p2 = parent[2];
+      this.p3 = parent[3];
+    }
     this.name = name;
     this.kind = kind;
     this.otelKind = otelKind;
     this.startUs = startUs;
-    this.attributes = attributes;
+    this.attrs = attrs;
+    this.attrCount = attrCount;
+  }
+
+  get traceId(): string {
+    return this.trace.hex;
+  }
+
+  get spanId(): string {
+    if (this.spanHex === undefined) this.spanHex = wordsHex(this.s0, this.s1, this.s2, this.s3);
+    return this.spanHex;
+  }
+
+  get parentSpanId(): string | undefined {
+    return this.hasParent ? wordsHex(this.p0, this.p1, this.p2, this.p3) : undefined;
+  }
+
+  get attributes(): Attributes {
+    const out: Attributes = {};
+    const a = this.attrs;
+    for (let i = 0; i < this.attrCount; i += 2) out[a[i] as string] = a[i + 1];
+    return out;
   }
 
   isRecording(): boolean {
@@ -91,16 +149,26 @@ export class VigilSpan implements SpanLike, ReadableVigilSpan {
   }
 
   setAttribute(key: string, value: AttributeValue): this {
-    if (!this.ended && value !== undefined) this.attributes[key] = value;
+    if (this.ended || value === undefined) return this;
+    const a = this.attrs;
+    const n = this.attrCount;
+    for (let i = 0; i < n; i += 2) {
+      if (a[i] === key) {
+        a[i + 1] = value;
+        return this;
+      }
+    }
+    if (n < MAX_ATTRIBUTES * 2) {
+      a[n] = key;
+      a[n + 1] = value;
+      this.attrCount = n + 2;
+    }
     return this;
   }
 
   setAttributes(attrs: Attributes): this {
     if (!this.ended && attrs) {
-      for (const k in attrs) {
-        const v = attrs[k];
-        if (v !== undefined) this.attributes[k] = v;
-      }
+      for (const k in attrs) this.setAttribute(k, attrs[k]);
     }
     return this;
   }
@@ -127,9 +195,9 @@ export class VigilSpan implements SpanLike, ReadableVigilSpan {
 
   setUsage(usage: { inputTokens?: number; outputTokens?: number; costUsd?: number }): this {
     if (this.ended || !usage) return this;
-    if (usage.inputTokens !== undefined) this.attributes[ATTR.inputTokens] = usage.inputTokens;
-    if (usage.outputTokens !== undefined) this.attributes[ATTR.outputTokens] = usage.outputTokens;
-    if (usage.costUsd !== undefined) this.attributes[ATTR.costUsd] = usage.costUsd;
+    this.setAttribute(ATTR.inputTokens, usage.inputTokens);
+    this.setAttribute(ATTR.outputTokens, usage.outputTokens);
+    this.setAttribute(ATTR.costUsd, usage.costUsd);
     return this;
   }
 

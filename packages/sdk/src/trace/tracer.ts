@@ -3,11 +3,11 @@
  * @opentelemetry/api): instrumented code runs unchanged and records nothing.
  */
 import { nowUs, toEpochUs } from '../internal/clock.js';
-import { newSpanId, newTraceId } from '../internal/ids.js';
+import { hexWords, newSpanId, newTraceId, newTraceRef, type TraceRef, traceRefFromHex } from '../internal/ids.js';
 import { getActiveSpan, runWithSpan } from './context.js';
 import { ATTR, DEFAULT_OPERATION, defaultOtelKind, OTEL_KIND, type VigilKind } from './semconv.js';
 import { INVALID_SPAN, NonRecordingSpan, payloadString, type SpanSink, VigilSpan } from './span.js';
-import type { Attributes, SpanLike, SpanOptions } from './types.js';
+import type { AttributeValue, SpanLike, SpanOptions } from './types.js';
 
 export interface Tracer {
   startSpan(name: string, opts?: SpanOptions): SpanLike;
@@ -34,52 +34,68 @@ export class VigilTracer implements Tracer {
   }
 
   startSpan(name: string, opts?: SpanOptions): SpanLike {
-    let traceId: string;
-    let parentSpanId: string | undefined;
+    let trace: TraceRef | undefined;
+    let parentRef: VigilSpan | number[] | undefined;
     const explicit = opts?.parent;
     const parent = explicit === undefined ? getActiveSpan() : explicit;
-    if (parent && parent !== INVALID_SPAN && parent.spanId !== INVALID_SPAN.spanId) {
+    if (parent instanceof VigilSpan) {
+      trace = parent.trace;
+      parentRef = parent;
+    } else if (parent) {
       // A non-recording parent was sampled out: its children are too.
-      if ('isRecording' in parent && !(parent instanceof VigilSpan) && !parent.isRecording()) return parent;
-      traceId = parent.traceId;
-      parentSpanId = parent.spanId;
-    } else {
+      if (parent instanceof NonRecordingSpan && parent !== INVALID_SPAN) return parent;
+      trace = traceRefFromHex(parent.traceId);
+      parentRef = trace && hexWords(parent.spanId, 4);
+      if (!parentRef) trace = undefined;
+    }
+    if (trace === undefined) {
       // Sampled out: a non-recording span with real ids, so its children are dropped with it.
       if (this.sampleRate < 1 && Math.random() >= this.sampleRate)
         return new NonRecordingSpan(newTraceId(), newSpanId());
-      traceId = newTraceId();
-      parentSpanId = undefined;
+      trace = newTraceRef();
+      parentRef = undefined;
     }
     const kind: VigilKind = opts?.kind ?? 'internal';
-    const attributes: Attributes = { 'vigil.kind': kind };
+    // Sixteen slots up front (a packed array of undefined, not a holey one): the usual handful of
+    // attributes then never reallocates the backing store.
+    // biome-ignore format: one row of slots
+    const attrs: AttributeValue[] = ['vigil.kind', kind, u, u, u, u, u, u, u, u, u, u, u, u, u, u];
+    let n = 2;
     let otelKind: number;
     if (opts !== undefined) {
       otelKind = opts.otelKind ? OTEL_KIND[opts.otelKind] : defaultOtelKind(kind);
       const op = opts.operation ?? DEFAULT_OPERATION[kind];
-      if (op !== undefined) attributes[ATTR.operation] = op;
-      if (opts.model !== undefined) attributes[ATTR.requestModel] = opts.model;
-      if (opts.provider !== undefined) attributes[ATTR.provider] = opts.provider;
-      if (opts.agentId !== undefined) attributes[ATTR.agentId] = opts.agentId;
-      if (opts.agentName !== undefined) attributes[ATTR.agentName] = opts.agentName;
-      if (opts.agentVersion !== undefined) attributes[ATTR.agentVersion] = opts.agentVersion;
-      if (opts.sessionId !== undefined) attributes[ATTR.sessionId] = opts.sessionId;
-      if (opts.userId !== undefined) attributes[ATTR.userId] = opts.userId;
-      if (kind === 'tool' && attributes[ATTR.toolName] === undefined) attributes[ATTR.toolName] = name;
-      if (opts.input !== undefined) attributes[ATTR.input] = payloadString(opts.input);
-      const extra = opts.attributes;
-      if (extra) {
-        for (const k in extra) {
-          const v = extra[k];
-          if (v !== undefined) attributes[k] = v;
-        }
+      if (op !== undefined) {
+        attrs[n++] = ATTR.operation;
+        attrs[n++] = op;
       }
+      const add = (k: string, v: AttributeValue | undefined) => {
+        if (v !== undefined) {
+          attrs[n++] = k;
+          attrs[n++] = v;
+        }
+      };
+      add(ATTR.requestModel, opts.model);
+      add(ATTR.provider, opts.provider);
+      add(ATTR.agentId, opts.agentId);
+      add(ATTR.agentName, opts.agentName);
+      add(ATTR.agentVersion, opts.agentVersion);
+      add(ATTR.sessionId, opts.sessionId);
+      add(ATTR.userId, opts.userId);
+      if (kind === 'tool') add(ATTR.toolName, name);
+      if (opts.input !== undefined) add(ATTR.input, payloadString(opts.input));
     } else {
       otelKind = 1;
     }
     const startUs = opts?.startTime !== undefined ? (toEpochUs(opts.startTime) ?? nowUs()) : nowUs();
-    return new VigilSpan(this.sink, traceId, newSpanId(), parentSpanId, name, kind, otelKind, startUs, attributes);
+    const span = new VigilSpan(this.sink, trace, parentRef, name, kind, otelKind, startUs, attrs, n);
+    // User attributes last, through setAttribute: they may override the derived ones.
+    if (opts?.attributes) span.setAttributes(opts.attributes);
+    return span;
   }
 }
+
+const u = undefined;
 
 let globalTracer: Tracer = new NoopTracer();
 

@@ -1,3 +1,4 @@
+import type { TraceRef } from '../internal/ids.js';
 import type { VigilKind } from './semconv.js';
 
 export type AttributeValue =
@@ -51,11 +52,27 @@ export interface ReadableVigilSpan {
   readonly traceId: string;
   readonly spanId: string;
   readonly parentSpanId: string | undefined;
+  /** The ids as 16-bit words, for the encoder (no hex round trip). */
+  readonly trace: TraceRef;
+  readonly s0: number;
+  readonly s1: number;
+  readonly s2: number;
+  readonly s3: number;
+  readonly hasParent: boolean;
+  readonly p0: number;
+  readonly p1: number;
+  readonly p2: number;
+  readonly p3: number;
   readonly name: string;
   readonly kind: VigilKind;
   readonly otelKind: number;
   readonly startUs: number;
   readonly endUs: number;
+  /** Attributes as a flat [key, value, key, value, ...] list: cheap to build and to encode. */
+  readonly attrs: readonly AttributeValue[];
+  /** Used length of attrs (slots beyond it are spare capacity). */
+  readonly attrCount: number;
+  /** The same attributes as an object (built on each access; not for hot paths). */
   readonly attributes: Attributes;
   readonly events: SpanEventData[] | undefined;
   readonly statusCode: StatusCode;
