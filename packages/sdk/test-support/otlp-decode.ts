@@ -260,8 +260,10 @@ function decodeMessage(buf: Uint8Array, schemaName: string): Record<string, unkn
       default:
         value = decodeMessage(r.bytes(), type);
     }
-    if (repeated) ((out[name] as unknown[]) ??= []).push(value);
-    else out[name] = value;
+    if (repeated) {
+      if (!out[name]) out[name] = [];
+      (out[name] as unknown[]).push(value);
+    } else out[name] = value;
   }
   return out;
 }

@@ -227,7 +227,7 @@ export class ExportPipeline implements SpanSink {
       const left = this.deadline - Date.now();
       if (!outcome.retryable || n >= this.retry.maxAttempts || wait >= left) {
         warnOnce(
-          `fail-${what}`,
+          `fail-${what}-${outcome.retryable}`,
           `export of ${count} ${what} failed${outcome.retryable ? ` after ${n} attempts` : ''}: ${outcome.error}`,
         );
         return false;

@@ -28,3 +28,8 @@ export function warnOnce(key: string, message: string): void {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** Forget the rate-limit history (tests). */
+export function resetWarnOnce(): void {
+  lastWarn.clear();
+}

@@ -175,7 +175,8 @@ export class VigilSpan implements SpanLike, ReadableVigilSpan {
 
   addEvent(name: string, attributes?: Attributes, time?: TimeInput): this {
     if (this.ended) return this;
-    const events = this.events ?? (this.events = []);
+    if (this.events === undefined) this.events = [];
+    const events = this.events;
     if (events.length < MAX_EVENTS) events.push({ name, timeUs: toEpochUs(time) ?? nowUs(), attributes });
     return this;
   }
