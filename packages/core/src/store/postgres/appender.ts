@@ -12,6 +12,7 @@ import type { Sql, TransactionSql } from './connect.js';
 import { float, int, json, payload, text } from './copy.js';
 import { quoteIdent } from './migrations.js';
 import { dayOf, type PartitionedTable, type PartitionManager } from './partitions.js';
+import { markDirty } from './rollups.js';
 
 export const SPAN_COLUMNS = [
   'project',
@@ -183,6 +184,8 @@ export class PgAppender implements Appender {
         await copyLines(tx, `${q}.spans`, SPAN_COLUMNS, spanLines);
         await copyLines(tx, `${q}.metrics`, METRIC_COLUMNS, metricLines);
         await copyLines(tx, `${q}.logs`, LOG_COLUMNS, logLines);
+        // Last, so the shared rollup locks are held only for the commit itself.
+        if (spans.length > 0) await markDirty(tx, this.schema, spans);
         if (starts.length > 0) {
           await tx.unsafe(
             `INSERT INTO ${q}.agent_runs

@@ -164,6 +164,47 @@ CREATE TABLE {{schema}}.alerts (
 CREATE INDEX alerts_project_idx ON {{schema}}.alerts (project, state, updated_us DESC);
 `,
   },
+  {
+    version: 2,
+    name: 'hourly span rollups',
+    sql: `
+-- Per hour and (kind, model, provider, agent, service): counts, sums and a log-bucketed duration
+-- histogram (bucket b holds durations in [1.02^b, 1.02^(b+1)) µs, b = -1 for 0), so dashboards over
+-- long ranges read a few thousand rollup rows instead of millions of spans.
+CREATE TABLE {{schema}}.span_rollup_hourly (
+  project text NOT NULL,
+  hour_us bigint NOT NULL,
+  kind text NOT NULL,
+  model text,
+  provider text,
+  agent_id text,
+  agent_name text,
+  service_name text NOT NULL,
+  calls bigint NOT NULL,
+  errors bigint NOT NULL,
+  duration_ms_sum double precision NOT NULL,
+  input_tokens bigint NOT NULL,
+  output_tokens bigint NOT NULL,
+  cost_usd double precision NOT NULL,
+  hist_b integer[] NOT NULL,
+  hist_c bigint[] NOT NULL
+);
+CREATE INDEX span_rollup_hourly_idx ON {{schema}}.span_rollup_hourly (project, hour_us);
+-- Hours whose rollup is complete.
+CREATE TABLE {{schema}}.span_rollup_hours (
+  project text NOT NULL,
+  hour_us bigint NOT NULL,
+  rolled_us bigint NOT NULL,
+  PRIMARY KEY (project, hour_us)
+);
+-- Hours that received spans since they were last rolled up (written by every commit).
+CREATE TABLE {{schema}}.span_rollup_dirty (
+  project text NOT NULL,
+  hour_us bigint NOT NULL,
+  PRIMARY KEY (project, hour_us)
+);
+`,
+  },
 ];
 
 export function quoteIdent(name: string): string {

@@ -28,6 +28,16 @@ import { connectPg, type PgConnectOptions, parsePgUrl, type Sql } from './connec
 import { jsonParam, textParam, unescapeNul } from './copy.js';
 import { quoteIdent, runMigrations } from './migrations.js';
 import { DAY_US, dayOf, PartitionManager } from './partitions.js';
+import {
+  agentStatsFromSnapshot,
+  HOUR_US,
+  modelStatsFromSnapshot,
+  type RefreshRollupsOptions,
+  refreshRollups,
+  type StatsSnapshot,
+  statsSnapshot,
+  usableHours,
+} from './rollups.js';
 import { jsonOr, num, numOrNull, type Row, strOrNull } from './sql-util.js';
 import * as tq from './telemetry-queries.js';
 
@@ -111,11 +121,41 @@ export class PostgresStore implements Store {
   getTrace(project: string, traceId: string): Promise<SpanRecord[]> {
     return tq.getTrace(this.sql, this.t, project, traceId);
   }
-  agentStats(project: string, range: TimeRange): Promise<AgentStats> {
-    return tq.agentStats(this.sql, this.t, project, range);
+  /** Exact from raw spans, or from hourly rollups plus raw edges when the range has rolled-up hours. */
+  async agentStats(project: string, range: TimeRange): Promise<AgentStats> {
+    const snap = await this.snapshot(project, range);
+    if (!snap) return tq.agentStats(this.sql, this.t, project, range);
+    return agentStatsFromSnapshot(snap, await tq.activeRuns(this.sql, this.t, project, range));
   }
-  modelStats(project: string, range: TimeRange): Promise<ModelStats> {
+  async modelStats(project: string, range: TimeRange): Promise<ModelStats> {
+    const snap = await this.snapshot(project, range);
+    return snap ? modelStatsFromSnapshot(snap) : tq.modelStats(this.sql, this.t, project, range);
+  }
+  /** Model statistics always computed from raw spans (benchmarks compare it with the rollup path). */
+  exactModelStats(project: string, range: TimeRange): Promise<ModelStats> {
     return tq.modelStats(this.sql, this.t, project, range);
+  }
+
+  /** In-flight snapshots, so the dashboard's agentStats and modelStats share one query. */
+  private snapshots = new Map<string, Promise<StatsSnapshot | null>>();
+  private snapshot(project: string, range: TimeRange): Promise<StatsSnapshot | null> {
+    const key = `${project}\u0000${range.fromUs}\u0000${range.toUs}`;
+    let p = this.snapshots.get(key);
+    if (!p) {
+      p = (async () => {
+        const hours = await usableHours(this.sql, this.t, project, range);
+        return hours.length === 0 ? null : statsSnapshot(this.sql, this.t, project, range, hours);
+      })();
+      this.snapshots.set(key, p);
+      const forget = () => this.snapshots.delete(key);
+      p.then(forget, forget);
+    }
+    return p;
+  }
+
+  /** Rolls up ended dirty hours (background job: run it on the leader only). */
+  refreshRollups(opts?: RefreshRollupsOptions): Promise<{ hours: number }> {
+    return refreshRollups(this.sql, this.schema, opts);
   }
   metricSeries(project: string, q: MetricSeriesQuery): Promise<Series[]> {
     return tq.metricSeries(this.sql, this.t, project, q);
@@ -348,6 +388,18 @@ export class PostgresStore implements Store {
       );
       await tx.unsafe(`DELETE FROM ${this.t}.agent_runs WHERE start_us < $1`, [cut]);
       await tx.unsafe(`DELETE FROM ${this.t}.anomalies WHERE time_us < $1`, [cut]);
+      // Rollups: hours before the cut go; a partly trimmed hour is recomputed from what is left.
+      const partial = Math.floor(cut / HOUR_US) * HOUR_US;
+      if (partial < cut) {
+        await tx.unsafe(
+          `INSERT INTO ${this.t}.span_rollup_dirty (project, hour_us)
+           SELECT project, hour_us FROM ${this.t}.span_rollup_hours WHERE hour_us = $1 ON CONFLICT DO NOTHING`,
+          [partial],
+        );
+      }
+      await tx.unsafe(`DELETE FROM ${this.t}.span_rollup_hourly WHERE hour_us < $1`, [cut]);
+      await tx.unsafe(`DELETE FROM ${this.t}.span_rollup_hours WHERE hour_us < $1`, [cut]);
+      await tx.unsafe(`DELETE FROM ${this.t}.span_rollup_dirty WHERE hour_us < $1`, [partial]);
     });
     return {
       spans: dropped.spans + trimmed.spans,
