@@ -225,7 +225,10 @@ export async function statsSnapshot(
   const snap: StatsSnapshot = { groups: [], modelHist: new Map(), agentHist: new Map() };
   const add = (m: Map<string, Map<number, number>>, key: string, b: number, c: number) => {
     let h = m.get(key);
-    if (!h) m.set(key, (h = new Map()));
+    if (!h) {
+      h = new Map();
+      m.set(key, h);
+    }
     h.set(b, (h.get(b) ?? 0) + c);
   };
   for (const x of rows as readonly Row[]) {
@@ -353,7 +356,10 @@ export function agentStatsFromSnapshot(s: StatsSnapshot, activeAgents: number): 
     }
     if (g.agentId === null) continue;
     let a = per.get(g.agentId);
-    if (!a) per.set(g.agentId, (a = { name: null, runs: 0, errors: 0, cost: 0 }));
+    if (!a) {
+      a = { name: null, runs: 0, errors: 0, cost: 0 };
+      per.set(g.agentId, a);
+    }
     a.cost += g.cost;
     if (g.kind === 'agent') {
       a.runs += g.calls;
