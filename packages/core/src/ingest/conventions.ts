@@ -237,6 +237,26 @@ function fromEvents(events: SpanEvent[]): { input: string | null; output: string
   };
 }
 
+const TAG_NONE = 0;
+const TAG_INDEXED = -2;
+
+/**
+ * A key's role as one small integer, cacheable per distinct key: 0 none, -2 an indexed
+ * prompt/completion key, else (column << 4) | (precedence + 1).
+ */
+export function conventionTag(key: string): number {
+  const hit = KEY_MAP.get(key);
+  if (hit !== undefined) return (hit[0] << 4) | (hit[1] + 1);
+  if (
+    key.startsWith('gen_ai.prompt.') ||
+    key.startsWith('gen_ai.completion.') ||
+    key.startsWith('llm.input_messages.') ||
+    key.startsWith('llm.output_messages.')
+  )
+    return TAG_INDEXED;
+  return TAG_NONE;
+}
+
 /** What observe() says to do with an attribute. */
 export const KEEP = 0;
 /** The value became input/output: do not store it again in the raw attributes. */
@@ -265,11 +285,16 @@ export class ConventionScanner {
 
   /** Returns KEEP or PAYLOAD (the caller then leaves the attribute out of the raw attributes). */
   observe(key: string, v: AttributeValue): number {
-    const hit = KEY_MAP.get(key);
-    if (hit !== undefined) {
+    return this.observeTagged(conventionTag(key), key, v);
+  }
+
+  /** observe() with the key's conventionTag() already known (the protobuf decoder caches it per key). */
+  observeTagged(tag: number, key: string, v: AttributeValue): number {
+    if (tag === TAG_NONE) return KEEP;
+    if (tag > 0) {
       if (v === null || v === '') return KEEP;
-      const col = hit[0];
-      const p = hit[1];
+      const col = tag >> 4;
+      const p = (tag & 15) - 1;
       const vals = this.vals;
       if (vals[col] === undefined || p < this.prec[col]) {
         vals[col] = v;
@@ -278,13 +303,7 @@ export class ConventionScanner {
       }
       return col === Col.Input || col === Col.Output ? PAYLOAD : KEEP;
     }
-    // Indexed prompt/completion keys (OpenLLMetry gen_ai.prompt.N.*, OpenInference llm.*_messages.N.*).
-    const c0 = key.charCodeAt(0);
-    if (c0 === 103 /* g */) {
-      if (!key.startsWith('gen_ai.prompt.') && !key.startsWith('gen_ai.completion.')) return KEEP;
-    } else if (c0 === 108 /* l */) {
-      if (!key.startsWith('llm.input_messages.') && !key.startsWith('llm.output_messages.')) return KEEP;
-    } else return KEEP;
+    // TAG_INDEXED: prompt/completion keys (OpenLLMetry gen_ai.prompt.N.*, OpenInference llm.*_messages.N.*).
     let m = INDEXED_INPUT.exec(key);
     let output = false;
     if (m === null) {

@@ -3,10 +3,10 @@
  * Messages are walked in place; unknown fields are skipped as protobuf requires.
  */
 import type { Attributes, AttributeValue, SpanEvent } from '../model/telemetry.js';
-import { ConventionScanner, PAYLOAD } from './conventions.js';
+import { ConventionScanner, conventionTag, PAYLOAD } from './conventions.js';
 import { bytesToBase64, bytesToHex } from './hex.js';
 import { stringLimit } from './normalize.js';
-import { ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './proto-reader.js';
+import { KEY_TAG_UNSET, KEY_TAGS, ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './proto-reader.js';
 import type {
   DecodeStats,
   RawExpHistogramPoint,
@@ -25,6 +25,9 @@ const MAX_VALUE_DEPTH = 8;
 
 class Ctx {
   readonly scanner = new ConventionScanner();
+  /** Where the last 16-byte id was read, and its hex: spans of one trace usually arrive together. */
+  lastIdPos = -1;
+  lastIdHex = '';
   constructor(
     readonly r: ProtoReader,
     readonly limits: IngestLimits,
@@ -44,9 +47,21 @@ function readId(c: Ctx, limit: number, bytes: number, field: string): string {
   const n = end - r.pos;
   if (n === 0) return '';
   if (n !== bytes) r.fail(`${field} must be ${bytes} bytes, got ${n}`, at);
-  const s = bytesToHex(r.buf, r.pos, end);
+  const buf = r.buf;
+  const start = r.pos;
   r.pos = end;
-  return s;
+  if (bytes === 16) {
+    const last = c.lastIdPos;
+    if (last >= 0) {
+      let i = 0;
+      while (i < 16 && buf[start + i] === buf[last + i]) i++;
+      if (i === 16) return c.lastIdHex;
+    }
+    c.lastIdPos = start;
+    c.lastIdHex = bytesToHex(buf, start, end);
+    return c.lastIdHex;
+  }
+  return bytesToHex(buf, start, end);
 }
 
 // --- AnyValue / KeyValue -------------------------------------------------------------------------
@@ -61,7 +76,7 @@ function readAnyValue(c: Ctx, end: number, depth: number): AttributeValue {
       case 1: {
         expectWire(r, wt, WIRE_LEN, 'AnyValue.string_value');
         const e = r.lenEnd(end);
-        let s = r.string(r.pos, e);
+        let s = r.value(r.pos, e);
         if (depth > 0 && s.length > c.limits.maxAttributeValueLength) {
           s = s.slice(0, c.limits.maxAttributeValueLength);
           c.stats.truncated++;
@@ -218,14 +233,16 @@ function readSpanAttribute(c: Ctx, limit: number, span: RawSpan): void {
   const r = c.r;
   const end = r.lenEnd(limit);
   let key = '';
+  let slot = -1;
   let value: AttributeValue = null;
   while (r.pos < end) {
-    const tag = r.uint32();
-    const wt = tag & 7;
-    const f = tag >>> 3;
+    const t = r.uint32();
+    const wt = t & 7;
+    const f = t >>> 3;
     if (f === 1) {
       expectWire(r, wt, WIRE_LEN, 'KeyValue.key');
       key = r.readKey(end);
+      slot = r.keySlot;
     } else if (f === 2) {
       expectWire(r, wt, WIRE_LEN, 'KeyValue.value');
       const e = r.lenEnd(end);
@@ -233,7 +250,16 @@ function readSpanAttribute(c: Ctx, limit: number, span: RawSpan): void {
       r.pos = e;
     } else r.skip(wt, end);
   }
-  if (c.scanner.observe(key, value) === PAYLOAD) return;
+  // The convention role of a key is computed once per distinct key and kept beside it in the cache.
+  let tag: number;
+  if (slot >= 0) {
+    tag = KEY_TAGS[slot];
+    if (tag === KEY_TAG_UNSET) {
+      tag = conventionTag(key);
+      KEY_TAGS[slot] = tag;
+    }
+  } else tag = conventionTag(key);
+  if (c.scanner.observeTagged(tag, key, value) === PAYLOAD) return;
   if (span.attributeCount >= c.limits.maxAttributes) {
     c.stats.truncated++;
     return;

@@ -20,6 +20,16 @@ const MAX_INTERNED_KEY = 64;
 const KEY_CACHE: (string | undefined)[] = new Array(4096).fill(undefined);
 /** The bytes of each cached key: comparing bytes to bytes avoids charCodeAt on a (possibly thin) string. */
 const KEY_BYTES: Uint8Array[] = new Array(4096).fill(new Uint8Array(0));
+/**
+ * A small integer per cached key that a consumer can compute once per distinct key (the convention
+ * mapper stores which column a key feeds). KEY_TAG_UNSET until someone sets it; reset on eviction.
+ */
+export const KEY_TAG_UNSET = -1;
+export const KEY_TAGS = new Int32Array(4096).fill(KEY_TAG_UNSET);
+
+/** Short attribute values repeat too ("openai", "chat", "GET"): a second, value-only cache. */
+const MAX_INTERNED_VALUE = 24;
+const VALUE_CACHE: string[] = new Array(4096).fill('');
 
 /** Node's Buffer has native latin1/utf8 slicing, several times faster than TextDecoder on short strings. */
 interface NodeSlicer {
@@ -220,6 +230,7 @@ export class ProtoReader {
   key(start: number, end: number): string {
     const buf = this.buf;
     const n = end - start;
+    this.keySlot = -1;
     if (n === 0 || n > MAX_INTERNED_KEY) return this.string(start, end);
     // Slot from the length and four sampled bytes: O(1) instead of hashing every byte; the byte compare
     // below verifies, and a collision only costs a fresh decode.
@@ -229,12 +240,42 @@ export class ProtoReader {
     if (bytes.length === n) {
       let i = 0;
       while (i < n && bytes[i] === buf[start + i]) i++;
-      if (i === n) return KEY_CACHE[slot] as string;
+      if (i === n) {
+        this.keySlot = slot;
+        return KEY_CACHE[slot] as string;
+      }
     }
     for (let i = start; i < end; i++) if (buf[i] >= 0x80) return this.utf8(start, end);
     const s = this.node !== null ? this.node.latin1Slice(start, end) : this.string(start, end);
     KEY_CACHE[slot] = s;
     KEY_BYTES[slot] = buf.slice(start, end);
+    KEY_TAGS[slot] = KEY_TAG_UNSET;
+    this.keySlot = slot;
+    return s;
+  }
+
+  /** Cache slot of the key last returned by key(), or -1 when it was not cached. */
+  keySlot = -1;
+
+  /**
+   * A short string value, through a cache of recent values (compared by char code: these strings
+   * never become property keys, so they stay flat). Long or non-ASCII values decode normally.
+   */
+  value(start: number, end: number): string {
+    const buf = this.buf;
+    const n = end - start;
+    if (n === 0 || n > MAX_INTERNED_VALUE) return this.string(start, end);
+    const slot =
+      (n * 131 + buf[start] * 31 + buf[end - 1] * 17 + buf[start + (n >> 1)] * 7 + buf[start + (n >> 2)]) & 4095;
+    const hit = VALUE_CACHE[slot];
+    if (hit.length === n) {
+      let i = 0;
+      while (i < n && hit.charCodeAt(i) === buf[start + i]) i++;
+      if (i === n) return hit;
+    }
+    for (let i = start; i < end; i++) if (buf[i] >= 0x80) return this.utf8(start, end);
+    const s = this.node !== null ? this.node.latin1Slice(start, end) : this.string(start, end);
+    VALUE_CACHE[slot] = s;
     return s;
   }
 
