@@ -6,6 +6,7 @@
 import { usToIso } from '../internal/clock.js';
 import { ATTR } from '../trace/semconv.js';
 import type { Attributes, AttributeValue, ReadableVigilSpan } from '../trace/types.js';
+import { agentRunEndEvent, num, str } from './agent-events.js';
 import type { ExportBackend, ExportOutcome, SdkEvent } from './backend.js';
 import type { LogData, MetricData } from './otlp-encode.js';
 
@@ -33,23 +34,6 @@ export async function openCore(opts: CoreOpenOptions): Promise<VigilCoreLike> {
     throw new Error('@vigil/core does not export openVigilCore(); library mode needs a newer @vigil/core');
   }
   return mod.openVigilCore(opts);
-}
-
-/** Spans started by logAgentStart: their end is an agent_complete / agent_error event, closing the run. */
-export const agentRunSpans = new WeakSet<object>();
-
-const str = (v: AttributeValue): string | null => (typeof v === 'string' ? v : null);
-const num = (v: AttributeValue): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-function errorOf(span: ReadableVigilSpan): { message: string; type: string; stack: string } | undefined {
-  const ex = span.events?.find((e) => e.name === 'exception');
-  const a: Attributes = ex?.attributes ?? {};
-  if (span.statusCode !== 2 && !ex) return undefined;
-  return {
-    message: str(a[ATTR.exceptionMessage]) ?? span.statusMessage ?? 'error',
-    type: str(a[ATTR.exceptionType]) ?? 'Error',
-    stack: str(a[ATTR.exceptionStacktrace]) ?? '',
-  };
 }
 
 /** A span in the API's JSON shape (docs/api.md "Span"). */
@@ -85,23 +69,7 @@ export function toApiSpan(s: ReadableVigilSpan, serviceName: string): Record<str
 }
 
 function spanEvent(s: ReadableVigilSpan, serviceName: string): SdkEvent {
-  if (agentRunSpans.has(s)) {
-    const a = s.attributes;
-    const err = s.statusCode === 2 ? errorOf(s) : undefined;
-    return {
-      type: err ? 'agent_error' : 'agent_complete',
-      time: usToIso(s.endUs),
-      agentId: str(a[ATTR.agentId]),
-      runId: s.spanId,
-      traceId: s.traceId,
-      startTime: usToIso(s.startUs),
-      output: str(a[ATTR.output]) ?? undefined,
-      attributes: a,
-      ...(err ? { error: err } : {}),
-      span: toApiSpan(s, serviceName),
-    };
-  }
-  return { type: 'span', ...toApiSpan(s, serviceName) };
+  return s.agentRun ? agentRunEndEvent(s) : { type: 'span', ...toApiSpan(s, serviceName) };
 }
 
 export function metricEvents(metrics: readonly MetricData[]): SdkEvent[] {

@@ -6,6 +6,7 @@
 import { errorMessage, warnOnce } from '../internal/diag.js';
 import type { SpanSink } from '../trace/span.js';
 import type { ReadableVigilSpan } from '../trace/types.js';
+import { agentRunEndEvent } from './agent-events.js';
 import type { ExportBackend, ExportOutcome, SdkEvent } from './backend.js';
 import type { LogData, MetricData } from './otlp-encode.js';
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy } from './retry.js';
@@ -119,7 +120,9 @@ export class ExportPipeline implements SpanSink {
   // ---- producers (the application's path: O(1), no I/O) ----
 
   onEnd(span: ReadableVigilSpan): void {
-    this.push(this.spans, span);
+    // An agent run's end travels with the Vigil events (after its agent_start), closing the run.
+    if (span.agentRun === true) this.push(this.events, agentRunEndEvent(span));
+    else this.push(this.spans, span);
   }
 
   addLog(log: LogData): void {

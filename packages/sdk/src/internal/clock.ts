@@ -27,6 +27,10 @@ export function toEpochUs(t: Date | number | string | undefined): number | undef
   return Number.isFinite(ms) ? ms * 1000 : undefined;
 }
 
+/** ISO 8601 with microseconds (2026-01-01T00:00:00.123456Z): the SDK batch keeps sub-ms precision. */
 export function usToIso(us: number): string {
-  return new Date(Math.floor(us / 1000)).toISOString();
+  const ms = Math.floor(us / 1000);
+  const micro = Math.floor(us - ms * 1000);
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 23)}${String(micro).padStart(3, '0')}Z`;
 }

@@ -73,17 +73,23 @@ describe('seed API over HTTP', () => {
     assert.ok(getTracer() instanceof NoopTracer, 'destroy unregisters the global tracer');
 
     const spans = collector.spans();
-    const agent = spans.find((s) => s.spanId === run.runId);
-    assert.ok(agent, 'agent span exported');
-    assert.equal(agent.attrs['vigil.kind'], 'agent');
-    assert.equal(agent.attrs['gen_ai.agent.id'], 'support-triage');
-    assert.equal(agent.attrs['gen_ai.agent.name'], 'Support triage');
-    assert.equal(agent.attrs['session.id'], 'sess-1');
-    assert.equal(agent.attrs['user.id'], 'user-9');
-    assert.equal(agent.attrs['input.value'], '{"ticket":"refund please"}');
-    assert.equal(agent.attrs['output.value'], 'refund issued');
-    assert.equal(agent.status.code, 1);
-    assert.equal(agent.resource['service.name'], 'support-bot');
+    assert.equal(spans.filter((s) => s.attrs['vigil.kind'] === 'agent').length, 0, 'runs travel as events');
+    const done = collector.events().find((e) => e.type === 'agent_complete');
+    assert.ok(done, 'agent_complete event exported');
+    assert.equal(done.runId, run.runId);
+    assert.equal(done.traceId, run.traceId);
+    assert.equal(done.agentId, 'support-triage');
+    assert.equal(done.agentName, 'Support triage');
+    assert.equal(done.agentVersion, '1.4.0');
+    assert.equal(done.sessionId, 'sess-1');
+    assert.equal(done.userId, 'user-9');
+    assert.equal(done.input, '{"ticket":"refund please"}');
+    assert.equal(done.output, 'refund issued');
+    assert.ok(Date.parse(done.startTime as string) <= Date.parse(done.time as string));
+    assert.match(done.time as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    assert.equal((done.attributes as Record<string, unknown>)['vigil.kind'], 'agent');
+    const events = collector.events().map((e) => e.type);
+    assert.ok(events.indexOf('agent_start') < events.indexOf('agent_complete'));
 
     const gpt = spans.find((s) => s.attrs['gen_ai.request.model'] === 'gpt-4o');
     assert.equal(gpt.parentSpanId, run.runId, 'inference nests under the open run');
@@ -100,10 +106,12 @@ describe('seed API over HTTP', () => {
     assert.equal(claude.attrs['llm.token_count.total'], 50);
     assert.equal(attrsToObject(claude.events[0].attributes)['exception.message'], 'rate limited');
 
-    const billing = spans.find((s) => s.spanId === failing.runId);
-    assert.equal(billing.status.code, 2);
-    assert.equal(billing.status.message, 'invoice missing');
-    assert.equal(attrsToObject(billing.events[0].attributes)['exception.type'], 'TypeError');
+    const billing = collector.events().find((e) => e.type === 'agent_error');
+    assert.equal(billing?.runId, failing.runId);
+    const error = billing?.error as { message: string; type: string; stack: string };
+    assert.equal(error.message, 'invoice missing');
+    assert.equal(error.type, 'TypeError');
+    assert.match(error.stack, /TypeError: invoice missing/);
     // The billing run ended before its agent_start left the buffer: the start was withdrawn.
     assert.equal(collector.events().filter((e) => e.type === 'agent_start' && e.agentId === 'billing').length, 0);
   });
@@ -123,12 +131,13 @@ describe('seed API over HTTP', () => {
       /tool exploded/,
     );
     await svc.destroy();
-    const spans = collector.spans();
-    const runs = spans.filter((s) => s.attrs['vigil.kind'] === 'agent');
-    assert.equal(runs.length, 2);
-    const search = spans.find((s) => s.name === 'search');
-    assert.equal(search.parentSpanId, runs.find((r) => r.status.code === 1).spanId);
-    assert.equal(runs.find((r) => r.status.code === 1).attrs['output.value'], 'summary');
+    const ok = collector.events().find((e) => e.type === 'agent_complete');
+    const failed = collector.events().find((e) => e.type === 'agent_error');
+    assert.ok(ok && failed);
+    const search = collector.spans().find((s) => s.name === 'search');
+    assert.equal(search.parentSpanId, ok.runId);
+    assert.equal(ok.output, 'summary');
+    assert.match(String((failed.error as { message: string }).message), /tool exploded/);
   });
 
   test('metrics (counter, gauge, histogram, summary via trackMetric) and system usage', async () => {

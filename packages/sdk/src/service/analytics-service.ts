@@ -6,7 +6,7 @@
  */
 
 import type { ExportBackend, ExportOutcome, SdkEvent } from '../export/backend.js';
-import { agentRunSpans, CoreBackend, openCore, type VigilCoreLike } from '../export/core-backend.js';
+import { CoreBackend, openCore, type VigilCoreLike } from '../export/core-backend.js';
 import { FetchTransport, HttpBackend } from '../export/http-backend.js';
 import { encodeHeader, type LogData, type MetricData } from '../export/otlp-encode.js';
 import { ExportPipeline, type PipelineStats } from '../export/pipeline.js';
@@ -16,7 +16,7 @@ import { createLogger, type Logger, setLogExporter } from '../logs/logger.js';
 import { type Labels, Meter, type MetricKind } from '../metrics/meter.js';
 import { getActiveSpan, runWithSpan } from '../trace/context.js';
 import { ATTR } from '../trace/semconv.js';
-import { payloadString } from '../trace/span.js';
+import { payloadString, VigilSpan } from '../trace/span.js';
 import { getTracer, NoopTracer, runInSpan, setGlobalTracer, type Tracer, VigilTracer } from '../trace/tracer.js';
 import type { Attributes, ReadableVigilSpan, SpanLike, SpanOptions } from '../trace/types.js';
 import { type AnalyticsConfig, type ResolvedConfig, resolveConfig } from './config.js';
@@ -267,7 +267,7 @@ export class AnalyticsService {
       });
       const run: AgentRun = { agentId, runId: span.spanId, traceId: span.traceId, span };
       if (!span.isRecording()) return run;
-      agentRunSpans.add(span);
+      if (span instanceof VigilSpan) span.agentRun = true;
       const parent = getActiveSpan();
       const startEvent: SdkEvent = {
         type: 'agent_start',

@@ -74,6 +74,7 @@ export class VigilSpan implements SpanLike, ReadableVigilSpan {
   events: SpanEventData[] | undefined = undefined;
   statusCode: StatusCode = 0;
   statusMessage: string | undefined = undefined;
+  agentRun = false;
   private ended = false;
   private spanHex: string | undefined = undefined;
   private readonly sink: SpanSink;

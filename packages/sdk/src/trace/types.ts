@@ -77,6 +77,8 @@ export interface ReadableVigilSpan {
   readonly events: SpanEventData[] | undefined;
   readonly statusCode: StatusCode;
   readonly statusMessage: string | undefined;
+  /** The span of an agent run opened by logAgentStart: exported as an agent_complete / agent_error event. */
+  readonly agentRun?: boolean;
 }
 
 export interface SpanLike {
