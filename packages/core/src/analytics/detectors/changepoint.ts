@@ -26,6 +26,7 @@ export class ChangePointDetector implements StreamingDetector {
   private hi = 0;
   private lo = 0;
   private last: Expectation | null = null;
+  private relearning = false;
 
   constructor(opts: ChangePointOptions = {}) {
     this.alpha = 2 / (Math.max(2, opts.lookback ?? 200) + 1);
@@ -54,15 +55,22 @@ export class ChangePointDetector implements StreamingDetector {
       score = tailToScore((-3 * Math.LN10 * s) / this.h);
       this.last = { expected: this.m, lower: this.m - (this.h + this.k) * sd, upper: this.m + (this.h + this.k) * sd };
       if (s >= this.h) {
-        // New regime: restart the baseline at this value, keep the spread.
+        // New regime: re-learn the mean from scratch (keeping the spread) before scoring again.
         this.m = x;
         this.hi = 0;
         this.lo = 0;
-        this.n = Math.max(1, this.minPoints - 10);
+        this.n = 1;
+        this.relearning = true;
         return score;
       }
     } else {
       this.last = null;
+    }
+    if (this.relearning) {
+      this.m += (x - this.m) / (this.n + 1);
+      this.n++;
+      if (this.n >= this.minPoints) this.relearning = false;
+      return score;
     }
     // Only in-control points teach the baseline, so a slow drift still accumulates.
     if (this.hi < this.h / 2 && this.lo < this.h / 2) {

@@ -8,6 +8,7 @@
  * unusual the recent average surprise is for this series, so a noisy series is not a stream of
  * alarms and a quiet one still speaks up. One parameter set for every series; see bench/nab.
  */
+import type { Seasonality } from '../seasonality.js';
 import { AnomalyLikelihood, type LikelihoodOptions } from './likelihood.js';
 import { NoveltyDetector, type NoveltyOptions } from './novelty.js';
 import { RobustZDetector } from './robust-z.js';
@@ -79,6 +80,11 @@ export class EnsembleDetector implements StreamingDetector {
     if (x < this.lo) this.lo = x;
     if (x > this.hi) this.hi = x;
     return score;
+  }
+
+  /** The seasonal period found so far (null until one is). */
+  seasonality(): Seasonality | null {
+    return this.seasonal.info;
   }
 
   expectation(): Expectation | null {
