@@ -55,7 +55,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxDecompressedBytes: 64 * 1024 * 1024,
   queueMaxRows: 200_000,
   flushRows: 10_000,
-  flushMs: 100,
+  // Small: an idle pipeline commits almost at once (low ack latency); under load, rows pile up
+  // while the previous commit runs, so commits grow by themselves (classic group commit).
+  flushMs: 5,
   retentionDays: 30,
   apiKey: '',
   webDir: '',

@@ -1,0 +1,216 @@
+/**
+ * Server ingest throughput. Starts `vigil serve` as a real process, then a load generator keeps a
+ * few keep-alive connections busy with OTLP/protobuf requests of 512 spans (encoded once up front
+ * with the official serializer), each request waiting for its ack (= rows durable). Reports
+ * sustained spans/s, request latency p50/p99, the server's peak RSS, and the ratio to the raw
+ * DuckDB bulk-insert rate of the same rows measured in the same run.
+ *
+ *   node --conditions=vigil-source --import tsx bench/ingest/run.ts [--quick] [--seconds N]
+ *     [--connections C] [--batch 512] [--data-dir DIR] [--profile] [--skip-raw] [-- <vigil serve flags>]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rawInsertRate } from '../lib/raw-insert.js';
+import { makeSpans } from '../lib/spans.js';
+import { encodeSpans } from './otlp-encode.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const opt = (name: string, def: string): string => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : def;
+};
+const quick = flag('--quick');
+const seconds = Number(opt('--seconds', quick ? '6' : '20'));
+const warmupS = quick ? 1 : 3;
+const connections = Number(opt('--connections', '4'));
+const batchSize = Number(opt('--batch', '512'));
+const distinctBatches = Number(opt('--distinct', quick ? '100' : '400'));
+const profile = flag('--profile');
+const skipRaw = flag('--skip-raw');
+/** Extra `vigil serve` flags after `--`, e.g. `-- --flush-ms 20`. */
+const serverArgs = args.includes('--') ? args.slice(args.indexOf('--') + 1) : [];
+const KEY = `vgl_${'b'.repeat(43)}`;
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..');
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function rssKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function startServer(dataDir: string, profDir: string): Promise<{ proc: ChildProcess; port: number }> {
+  const nodeArgs = ['--conditions=vigil-source', '--import', 'tsx'];
+  if (profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
+  const proc = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      join(here, 'serve.ts'),
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'error',
+      ...serverArgs,
+    ],
+    { cwd: repo, env: { ...process.env, VIGIL_API_KEY: KEY }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.stdout?.on('data', (d) => {
+      out += d;
+      const m = /OTLP endpoint: http:\/\/[^:]+:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+  return { proc, port };
+}
+
+function post(agent: Agent, port: number, body: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/traces',
+        headers: {
+          'content-type': 'application/x-protobuf',
+          'content-length': body.byteLength,
+          authorization: `Bearer ${KEY}`,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function main() {
+  const dir = opt('--data-dir', '') || mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
+  const ownDir = !args.includes('--data-dir');
+  console.log(
+    `ingest bench: ${connections} connections × ${batchSize}-span requests, ${seconds}s (+${warmupS}s warm-up)`,
+  );
+
+  const total = distinctBatches * batchSize;
+  const t0 = performance.now();
+  const rows = makeSpans(total, { project: 'default', spanUs: 2 * 86_400_000_000 });
+  const bodies: Uint8Array[] = [];
+  for (let i = 0; i < rows.length; i += batchSize) bodies.push(encodeSpans(rows.slice(i, i + batchSize)));
+  const avgBytes = bodies.reduce((a, b) => a + b.byteLength, 0) / bodies.length;
+  console.log(
+    `  encoded ${bodies.length} distinct requests (${(avgBytes / 1024).toFixed(0)} KiB each) in ${((performance.now() - t0) / 1000).toFixed(1)}s`,
+  );
+
+  const { proc, port } = await startServer(join(dir, 'server'), join(dir, 'prof'));
+  const pid = proc.pid as number;
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, rssKb(pid, 'VmRSS'));
+  }, 100);
+
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  let next = 0;
+  let measuring = false;
+  let stop = false;
+  let acked = 0;
+  let errors = 0;
+  let rejected429 = 0;
+  const latencies: number[] = [];
+  const worker = async () => {
+    while (!stop) {
+      const body = bodies[next++ % bodies.length];
+      const start = performance.now();
+      const status = await post(agent, port, body).catch(() => -1);
+      const ms = performance.now() - start;
+      if (!measuring) continue;
+      if (status === 200) {
+        acked += batchSize;
+        latencies.push(ms);
+      } else if (status === 429) rejected429++;
+      else errors++;
+    }
+  };
+  const workers = Array.from({ length: connections }, worker);
+  await new Promise((r) => setTimeout(r, warmupS * 1000));
+  measuring = true;
+  const m0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  measuring = false;
+  const elapsed = (performance.now() - m0) / 1000;
+  stop = true;
+  await Promise.all(workers);
+  agent.destroy();
+  peakRss = Math.max(peakRss, rssKb(pid, 'VmHWM'));
+  clearInterval(sampler);
+  const exited = new Promise((r) => proc.on('exit', r));
+  proc.kill('SIGTERM');
+  await exited;
+
+  latencies.sort((a, b) => a - b);
+  const spansPerS = acked / elapsed;
+  console.log(
+    `  server: ${Math.round(spansPerS).toLocaleString('en')} spans/s acknowledged (${latencies.length} requests)`,
+  );
+  console.log(
+    `  latency: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+  );
+  console.log(`  peak server RSS: ${(peakRss / 1024).toFixed(0)} MB`);
+  if (errors || rejected429) console.log(`  non-200 answers: ${rejected429} × 429, ${errors} other`);
+
+  let raw: number | null = null;
+  if (!skipRaw) {
+    const rawRows = rows.slice(0, Math.min(rows.length, quick ? 50_000 : 200_000));
+    const r = await rawInsertRate(join(dir, 'raw.duckdb'), rawRows, { batchSize: 10_000 });
+    raw = r.rowsPerS;
+    console.log(`  baseline: raw DuckDB bulk insert of the same rows ${Math.round(raw).toLocaleString('en')} spans/s`);
+    console.log(`  ratio server/raw: ${((spansPerS / raw) * 100).toFixed(0)}%`);
+  }
+  console.log(
+    JSON.stringify({
+      bench: 'ingest',
+      spansPerS: Math.round(spansPerS),
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      peakRssMb: Math.round(peakRss / 1024),
+      rawSpansPerS: raw && Math.round(raw),
+      ratio: raw ? spansPerS / raw : null,
+      connections,
+      batchSize,
+      seconds: elapsed,
+      rejected429,
+      errors,
+    }),
+  );
+  if (profile) console.log(`  CPU profile written under ${join(dir, 'prof')}`);
+  else if (ownDir) rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
