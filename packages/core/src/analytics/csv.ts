@@ -18,7 +18,6 @@ export interface CsvScorerOptions {
 
 export class CsvScorer {
   private readonly detector: StreamingDetector;
-  private lineNo = 0;
   private headerDone = false;
   private lastTime = -Infinity;
   /** Rows that could not be scored (bad timestamp or value); they are echoed with score 0. */
@@ -38,7 +37,6 @@ export class CsvScorer {
    * lines and the input header).
    */
   line(raw: string): string | null {
-    this.lineNo++;
     const line = raw.replace(/\r$/, '');
     if (line.trim() === '') return null;
     const comma = line.indexOf(',');

@@ -101,9 +101,9 @@ export function createTimeSeries(points: readonly PointInput[], opts: TimeSeries
   for (let i = 0; i < times.length; i++) {
     if (times[i] < from || times[i] > to) continue;
     const b = Math.floor(times[i] / step) * step;
-    let arr = buckets.get(b);
-    if (!arr) buckets.set(b, (arr = []));
-    arr.push(values[i]);
+    const arr = buckets.get(b);
+    if (arr) arr.push(values[i]);
+    else buckets.set(b, [values[i]]);
   }
   const outT: number[] = [];
   const outV: number[] = [];
