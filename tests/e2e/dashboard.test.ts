@@ -23,7 +23,7 @@ const PAGES: { link: string; path: string; ready: string }[] = [
   { link: 'System health', path: '/system', ready: 'text=Health score' },
   { link: 'Alerts', path: '/alerts', ready: 'table[aria-label="Active alerts"] >> text=p95 latency above 2 s' },
   { link: 'Anomalies', path: '/anomalies', ready: 'table[aria-label=Anomalies] >> text=span.p95_ms' },
-  { link: 'Service map', path: '/service-map', ready: 'svg[aria-label="Service map"] >> text=gpt-4o-mini' },
+  { link: 'Service map', path: '/service-map', ready: '.svcmap text:has-text("gpt-4o-mini")' },
 ];
 
 /** Waits until no loading state or spinner is left (the live stream keeps the network busy). */

@@ -139,6 +139,7 @@ function Shell({ apiKey }: { apiKey: string }) {
     };
     ls.statusListeners.add(setLiveStatus);
     ls.listeners.add((type, data) => {
+      if (type !== 'spans' && type !== 'alert' && type !== 'anomaly') return;
       if (type === 'spans') setLiveSpans((n) => n + ((data as { count?: number })?.count ?? 0));
       bump();
     });

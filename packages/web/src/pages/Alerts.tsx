@@ -1,5 +1,6 @@
 /** Alerts: active and past alerts with acknowledge and silence; alert rules with an editor. */
 import { useState } from 'preact/hooks';
+import { hasEndpoint } from '../api/capabilities.js';
 import { ApiError, api } from '../api/client.js';
 import { ackAlert, listAlerts } from '../api/queries.js';
 import { type Alert, type AlertRule, alertResolved, alertStarted, alertUpdated } from '../api/types.js';
@@ -22,6 +23,7 @@ export default function Alerts() {
   const past = useAsync((signal) => listAlerts(PAST, signal), [tick]);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const canSilence = useAsync(() => hasEndpoint('/api/v1/alerts/{id}/silence'), []).data ?? false;
 
   const act = async (a: Alert, what: 'ack' | 'silence') => {
     setBusy(a.id);
@@ -146,6 +148,7 @@ export default function Alerts() {
             />
           )}
         </Async>
+        {!canSilence && <p class="note">Silencing needs server support (POST /api/v1/alerts/{'{id}'}/silence).</p>}
       </Panel>
       <Panel title="Past alerts">
         <Async state={past}>
@@ -192,12 +195,21 @@ const SPAN_MEASURES = [
 
 function Rules() {
   const { tick } = useApp();
-  const rules = useAsync((signal) => api<{ items: AlertRule[] }>(RULES_PATH, undefined, { signal }), [tick]);
+  const rules = useAsync(
+    async (signal) => {
+      // Ask only servers that document the endpoint, so older servers leave no failed requests.
+      if (!(await hasEndpoint(RULES_PATH))) return null;
+      return api<{ items: AlertRule[] }>(RULES_PATH, undefined, { signal });
+    },
+    [tick],
+  );
   const [editing, setEditing] = useState<AlertRule | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [saving, setSaving] = useState(false);
 
-  const unsupported = rules.error instanceof ApiError && (rules.error.status === 404 || rules.error.status === 405);
+  const unsupported =
+    rules.data === null ||
+    (rules.error instanceof ApiError && (rules.error.status === 404 || rules.error.status === 405));
 
   const save = async (e: Event) => {
     e.preventDefault();
@@ -247,7 +259,7 @@ function Rules() {
           {(d) => (
             <DataTable
               label="Alert rules"
-              rows={d.items ?? []}
+              rows={d?.items ?? []}
               rowKey={(r) => r.id ?? r.name}
               empty="No rules yet."
               columns={[

@@ -16,6 +16,7 @@ const METRICS: { name: string; label: string; fmt: (v: number) => string; gpu?: 
   { name: 'system.memory.usage', label: 'Memory %', fmt: (v) => `${fmtNum(v)}%` },
   { name: 'system.disk.usage', label: 'Disk %', fmt: (v) => `${fmtNum(v)}%` },
   { name: 'system.network.latency', label: 'Network latency', fmt: fmtMs },
+  { name: 'system.connections.active', label: 'Active connections', fmt: (v) => fmtNum(v) },
   { name: 'system.gpu.usage', label: 'GPU %', fmt: (v) => `${fmtNum(v)}%`, gpu: true },
   { name: 'system.gpu.memory.usage', label: 'GPU memory %', fmt: (v) => `${fmtNum(v)}%`, gpu: true },
 ];

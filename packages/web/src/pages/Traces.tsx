@@ -67,6 +67,7 @@ function TraceList({ params }: { params: URLSearchParams }) {
     <label>
       {label}
       <select
+        aria-label={label}
         value={params.get(key) ?? ''}
         onChange={(e) => setParams({ [key]: (e.target as HTMLSelectElement).value || null })}
       >
