@@ -264,7 +264,7 @@ describe('seed API over HTTP', () => {
     assert.equal(c.batchSize, 64);
     assert.equal(c.backend, 'http');
     const d = resolveConfig({ backend: 'duckdb', connection: { path: '/tmp/x.duckdb' } }, {});
-    assert.equal(d.storeUrl, 'duckdb:///tmp/x.duckdb');
+    assert.equal(d.storeUrl, 'duckdb:/tmp/x.duckdb');
     assert.equal(resolveConfig({ serviceName: 'explicit' }, { VIGIL_SERVICE_NAME: 'env' }).serviceName, 'explicit');
 
     collector.requests.length = 0;

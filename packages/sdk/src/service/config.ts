@@ -107,7 +107,7 @@ export function resolveConfig(c: AnalyticsConfig = {}, env: NodeJS.ProcessEnv = 
   let storeUrl: string | undefined;
   if (backend === 'duckdb') {
     const path = conn.path ?? env.VIGIL_DUCKDB_PATH;
-    if (path) storeUrl = path.startsWith('duckdb:') ? path : `duckdb://${path}`;
+    if (path) storeUrl = path.startsWith('duckdb:') ? path : `duckdb:${path}`;
     else dataDir = conn.dataDir ?? env.VIGIL_DATA_DIR ?? './.vigil';
   } else if (backend === 'postgres') {
     storeUrl = conn.url ?? env.VIGIL_STORE_URL ?? env.VIGIL_DATABASE_URL ?? env.DATABASE_URL;
