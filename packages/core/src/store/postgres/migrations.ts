@@ -168,9 +168,7 @@ CREATE INDEX alerts_project_idx ON {{schema}}.alerts (project, state, updated_us
     version: 2,
     name: 'hourly span rollups',
     sql: `
--- Per hour and (kind, model, provider, agent, service): counts, sums and a log-bucketed duration
--- histogram (bucket b holds durations in [1.02^b, 1.02^(b+1)) µs, b = -1 for 0), so dashboards over
--- long ranges read a few thousand rollup rows instead of millions of spans.
+-- Per hour and (kind, model, provider, agent, service): counts and sums.
 CREATE TABLE {{schema}}.span_rollup_hourly (
   project text NOT NULL,
   hour_us bigint NOT NULL,
@@ -185,10 +183,20 @@ CREATE TABLE {{schema}}.span_rollup_hourly (
   duration_ms_sum double precision NOT NULL,
   input_tokens bigint NOT NULL,
   output_tokens bigint NOT NULL,
-  cost_usd double precision NOT NULL,
+  cost_usd double precision NOT NULL
+);
+-- Per hour, log-bucketed duration histograms of each model's calls (dim 'm') and each agent's runs
+-- (dim 'a'): bucket b holds durations in [1.02^b, 1.02^(b+1)) µs, b = -1 holds 0. Kept apart from
+-- the counts so a dashboard merges a few hundred histograms, not one per rollup row.
+CREATE TABLE {{schema}}.span_rollup_hist (
+  project text NOT NULL,
+  hour_us bigint NOT NULL,
+  dim "char" NOT NULL,
+  key text NOT NULL,
   hist_b integer[] NOT NULL,
   hist_c bigint[] NOT NULL
 );
+CREATE INDEX span_rollup_hist_idx ON {{schema}}.span_rollup_hist (project, hour_us);
 CREATE INDEX span_rollup_hourly_idx ON {{schema}}.span_rollup_hourly (project, hour_us);
 -- Hours whose rollup is complete.
 CREATE TABLE {{schema}}.span_rollup_hours (

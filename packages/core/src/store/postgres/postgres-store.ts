@@ -398,6 +398,7 @@ export class PostgresStore implements Store {
         );
       }
       await tx.unsafe(`DELETE FROM ${this.t}.span_rollup_hourly WHERE hour_us < $1`, [cut]);
+      await tx.unsafe(`DELETE FROM ${this.t}.span_rollup_hist WHERE hour_us < $1`, [cut]);
       await tx.unsafe(`DELETE FROM ${this.t}.span_rollup_hours WHERE hour_us < $1`, [cut]);
       await tx.unsafe(`DELETE FROM ${this.t}.span_rollup_dirty WHERE hour_us < $1`, [partial]);
     });

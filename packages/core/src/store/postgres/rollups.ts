@@ -104,21 +104,29 @@ export async function refreshRollups(
       );
       await tx.unsafe(`DELETE FROM ${t}.span_rollup_dirty WHERE project = $1 AND hour_us = $2`, [project, hourUs]);
       await tx.unsafe(`DELETE FROM ${t}.span_rollup_hourly WHERE project = $1 AND hour_us = $2`, [project, hourUs]);
+      await tx.unsafe(`DELETE FROM ${t}.span_rollup_hist WHERE project = $1 AND hour_us = $2`, [project, hourUs]);
+      const inHour = `project = $1 AND start_us >= ${intLit(hourUs)} AND start_us < ${intLit(hourUs + HOUR_US)}`;
       await tx.unsafe(
         `INSERT INTO ${t}.span_rollup_hourly (project, hour_us, kind, model, provider, agent_id, agent_name, service_name,
-           calls, errors, duration_ms_sum, input_tokens, output_tokens, cost_usd, hist_b, hist_c)
+           calls, errors, duration_ms_sum, input_tokens, output_tokens, cost_usd)
          SELECT $1, $2, kind, model, provider, agent_id, max(agent_name), service_name,
-           sum(c), sum(e), sum(d), sum(it), sum(ot), sum(cost), array_agg(b ORDER BY b), array_agg(c ORDER BY b)
-         FROM (
-           SELECT kind, model, provider, agent_id, service_name, max(agent_name) AS agent_name,
-             ${bucketSql('duration_us')} AS b, count(*) AS c, count(*) FILTER (WHERE status = 'error') AS e,
-             sum(duration_us) / 1000.0 AS d, coalesce(sum(input_tokens), 0) AS it,
-             coalesce(sum(output_tokens), 0) AS ot, coalesce(sum(cost_usd), 0) AS cost
-           FROM ${t}.spans
-           WHERE project = $1 AND start_us >= ${intLit(hourUs)} AND start_us < ${intLit(hourUs + HOUR_US)}
-           GROUP BY kind, model, provider, agent_id, service_name, b
-         ) x
+           count(*), count(*) FILTER (WHERE status = 'error'), coalesce(sum(duration_us), 0) / 1000.0,
+           coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), coalesce(sum(cost_usd), 0)
+         FROM ${t}.spans WHERE ${inHour}
          GROUP BY kind, model, provider, agent_id, service_name`,
+        [project, hourUs],
+      );
+      await tx.unsafe(
+        `INSERT INTO ${t}.span_rollup_hist (project, hour_us, dim, key, hist_b, hist_c)
+         SELECT $1, $2, dim, key, array_agg(b ORDER BY b), array_agg(c ORDER BY b)
+         FROM (
+           SELECT 'm' AS dim, model AS key, ${bucketSql('duration_us')} AS b, count(*) AS c
+           FROM ${t}.spans WHERE ${inHour} AND model IS NOT NULL GROUP BY model, b
+           UNION ALL
+           SELECT 'a', agent_id, ${bucketSql('duration_us')} AS b, count(*)
+           FROM ${t}.spans WHERE ${inHour} AND kind = 'agent' AND agent_id IS NOT NULL GROUP BY agent_id, b
+         ) x
+         GROUP BY dim, key`,
         [project, hourUs],
       );
       await tx.unsafe(
@@ -195,31 +203,37 @@ export async function statsSnapshot(
     ? raw.map(([a, b]) => `(start_us >= ${intLit(a)} AND start_us < ${intLit(b)})`).join(' OR ')
     : 'false';
   const rows = await sql.unsafe(
-    `WITH r AS (
+    `WITH raw AS MATERIALIZED (
+       SELECT kind, model, provider, agent_id, agent_name, status, duration_us, input_tokens, output_tokens, cost_usd,
+         ${bucketSql('duration_us')} AS b
+       FROM ${t}.spans WHERE project = $1 AND (${rawCond})
+     ), g AS (
        SELECT kind, model, provider, agent_id, agent_name, calls, errors, duration_ms_sum, input_tokens,
-         output_tokens, cost_usd, hist_b, hist_c
+         output_tokens, cost_usd
        FROM ${t}.span_rollup_hourly WHERE project = $1 AND hour_us = ANY($2::bigint[])
        UNION ALL
        SELECT kind, model, provider, agent_id, max(agent_name), count(*), count(*) FILTER (WHERE status = 'error'),
-         sum(duration_us) / 1000.0, coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0),
-         coalesce(sum(cost_usd), 0), ARRAY[b], ARRAY[count(*)]
-       FROM (SELECT *, ${bucketSql('duration_us')} AS b FROM ${t}.spans WHERE project = $1 AND (${rawCond})) s
-       GROUP BY kind, model, provider, agent_id, b
+         coalesce(sum(duration_us), 0) / 1000.0, coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0),
+         coalesce(sum(cost_usd), 0)
+       FROM raw GROUP BY kind, model, provider, agent_id
      ), h AS (
-       SELECT r.kind, r.model, r.agent_id, u.b, u.c FROM r, unnest(r.hist_b, r.hist_c) AS u(b, c)
-       WHERE r.model IS NOT NULL OR (r.kind = 'agent' AND r.agent_id IS NOT NULL)
+       SELECT dim::text AS dim, key, u.b, u.c
+       FROM ${t}.span_rollup_hist r, unnest(r.hist_b, r.hist_c) AS u(b, c)
+       WHERE r.project = $1 AND r.hour_us = ANY($2::bigint[])
+       UNION ALL
+       SELECT 'm', model, b, count(*) FROM raw WHERE model IS NOT NULL GROUP BY model, b
+       UNION ALL
+       SELECT 'a', agent_id, b, count(*) FROM raw WHERE kind = 'agent' AND agent_id IS NOT NULL GROUP BY agent_id, b
      )
      SELECT 'g' AS t, kind, model, agent_id, max(provider) AS provider,
        max(agent_name) FILTER (WHERE kind = 'agent') AS agent_name, sum(calls)::float8 AS calls,
        sum(errors)::float8 AS errors, sum(duration_ms_sum)::float8 AS dur, sum(input_tokens)::float8 AS it,
        sum(output_tokens)::float8 AS ot, sum(cost_usd)::float8 AS cost, NULL::int AS b, NULL::float8 AS c
-     FROM r GROUP BY kind, model, agent_id
+     FROM g GROUP BY kind, model, agent_id
      UNION ALL
-     SELECT 'm', NULL, model, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, b, sum(c)::float8
-     FROM h WHERE model IS NOT NULL GROUP BY model, b
-     UNION ALL
-     SELECT 'a', NULL, NULL, agent_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, b, sum(c)::float8
-     FROM h WHERE kind = 'agent' AND agent_id IS NOT NULL GROUP BY agent_id, b`,
+     SELECT dim, NULL, CASE WHEN dim = 'm' THEN key END, CASE WHEN dim = 'a' THEN key END,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, b, sum(c)::float8
+     FROM h GROUP BY dim, key, b`,
     [project, hours] as never,
   );
   const snap: StatsSnapshot = { groups: [], modelHist: new Map(), agentHist: new Map() };
