@@ -180,7 +180,7 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
         signal: 'sdk',
         accepted: r.accepted,
         rejected: r.rejected,
-        truncated: 0,
+        truncated: r.truncated,
         invalidUtf8: 0,
         errors: r.errors,
         spans: r.spans.length,

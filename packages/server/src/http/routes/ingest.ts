@@ -11,6 +11,7 @@ export async function sdkIngestRoutes(app: FastifyInstance, ctx: RouteContext): 
     if (r.metrics) metrics.ingestItems.inc({ signal: 'metrics' }, r.metrics);
     if (r.logs) metrics.ingestItems.inc({ signal: 'logs' }, r.logs);
     if (r.rejected) metrics.ingestRejectedItems.inc({ signal: 'sdk' }, r.rejected);
+    if (r.truncated) metrics.ingestTruncated.inc({ signal: 'sdk' }, r.truncated);
     return { accepted: r.accepted, rejected: r.rejected, errors: r.errors };
   });
 }
