@@ -93,7 +93,7 @@ export function mannWhitneyU(aIn: readonly number[], bIn: readonly number[], alp
   return { statistic: u2, pValue: p, df: null, effect: u2 / (n1 * n2), significant: p < alpha, ...base, note: null };
 }
 
-export interface BootstrapResult {
+export interface BootstrapInterval {
   estimate: number;
   lower: number;
   upper: number;
@@ -105,7 +105,7 @@ export interface BootstrapResult {
 export function bootstrapCI(
   xsIn: readonly number[],
   opts: { stat?: (xs: number[]) => number; confidence?: number; resamples?: number; seed?: number } = {},
-): BootstrapResult {
+): BootstrapInterval {
   const xs = finiteValues(xsIn);
   const stat = opts.stat ?? ((v: number[]) => mean(v));
   const confidence = opts.confidence ?? 0.95;
