@@ -18,7 +18,7 @@ export interface AuthServiceOptions {
   touchIntervalMs?: number;
 }
 
-export interface BootstrapResult {
+export interface AuthBootstrapResult {
   /** True when this start created the default project. */
   createdProject: boolean;
   /** Plaintext of an admin key created by this call (first start only); never retrievable later. */
@@ -103,8 +103,8 @@ export class AuthService {
    * whose plaintext is returned once. `ensureKey` (VIGIL_API_KEY) is made an admin key of the
    * default project if no key with its hash exists; repeating this on every start is harmless.
    */
-  async bootstrap(opts: { ensureKey?: string | null } = {}): Promise<BootstrapResult> {
-    const result: BootstrapResult = { createdProject: false, createdKey: null, ensuredKeyAdded: false };
+  async bootstrap(opts: { ensureKey?: string | null } = {}): Promise<AuthBootstrapResult> {
+    const result: AuthBootstrapResult = { createdProject: false, createdKey: null, ensuredKeyAdded: false };
     if (!(await this.store.getProject(DEFAULT_PROJECT))) {
       await this.store.createProject({ id: DEFAULT_PROJECT, name: 'Default', createdUs: Date.now() * 1000 });
       result.createdProject = true;

@@ -2,7 +2,7 @@
  * Starting a server for real: open the core, bootstrap the default project and keys, listen, run
  * the retention job, and shut down gracefully (stop accepting, flush the pipeline, close the store).
  */
-import type { BootstrapResult } from '@vigil/core';
+import type { AuthBootstrapResult } from '@vigil/core';
 import type { ServerConfig } from '../config/config.js';
 import { createServer, type VigilServer } from './app.js';
 
@@ -11,7 +11,7 @@ export interface StartedServer {
   /** `http://host:port` actually bound (port 0 resolved). */
   url: string;
   port: number;
-  bootstrap: BootstrapResult;
+  bootstrap: AuthBootstrapResult;
   stop(): Promise<void>;
 }
 
@@ -25,7 +25,7 @@ export async function startServer(
   } = {},
 ): Promise<StartedServer> {
   const server = await createServer(config);
-  let bootstrap: BootstrapResult;
+  let bootstrap: AuthBootstrapResult;
   try {
     bootstrap = await server.core.auth.bootstrap({ ensureKey: config.apiKey || null });
     await server.app.listen({ port: config.port, host: config.host });
