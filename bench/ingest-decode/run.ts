@@ -156,31 +156,53 @@ message Status { string message = 2; int32 code = 3; }
 const RequestType = protobuf.parse(OTLP_PROTO).root.lookupType('otlp.ExportTraceServiceRequest');
 
 /**
- * Runs fn for `seconds`; returns spans per second of process CPU time (user+system, all threads,
- * so GC helpers count), which is steadier than wall time on a shared machine. Wall time is printed too.
+ * Spans per second of process CPU time (user+system, all threads, so GC helpers count) for fn run
+ * over `budgetSec` of wall time. CPU time is steadier than wall time on a shared machine.
  */
-function measure(name: string, fn: () => number): number {
-  for (let i = 0; i < 50; i++) fn(); // warm up the JIT
+function rate(fn: () => number, budgetSec: number): { cpu: number; wall: number } {
   let spans = 0;
   let iters = 0;
   const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
-  const budget = BigInt(Math.round(seconds * 1e9));
+  const budget = BigInt(Math.round(budgetSec * 1e9));
   let elapsed = 0n;
   while (elapsed < budget) {
     spans += fn();
     iters++;
-    if ((iters & 7) === 0) elapsed = process.hrtime.bigint() - start;
+    if ((iters & 3) === 0) elapsed = process.hrtime.bigint() - start;
   }
   elapsed = process.hrtime.bigint() - start;
   const cpu = process.cpuUsage(cpu0);
-  const cpuSec = (cpu.user + cpu.system) / 1e6;
-  const perCpuSec = spans / cpuSec;
-  const perWallSec = spans / (Number(elapsed) / 1e9);
-  console.log(
-    `${name.padEnd(46)} ${Math.round(perCpuSec).toLocaleString('en-US').padStart(10)} spans/CPU-s  ${(1e6 / perCpuSec).toFixed(3)} µs/span CPU  (wall: ${Math.round(perWallSec).toLocaleString('en-US')} spans/s)`,
-  );
-  return perCpuSec;
+  return { cpu: spans / ((cpu.user + cpu.system) / 1e6), wall: spans / (Number(elapsed) / 1e9) };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Interleaves the contenders over several rounds and reports medians, so load changes on a shared
+ * machine hit all of them alike instead of skewing whichever ran during a busy moment.
+ */
+function compare(contenders: [string, () => number][], rounds: number): Map<string, number> {
+  for (const [, fn] of contenders) for (let i = 0; i < 50; i++) fn(); // warm up the JIT
+  const cpu = new Map<string, number[]>(contenders.map(([n]) => [n, []]));
+  const wall = new Map<string, number[]>(contenders.map(([n]) => [n, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of contenders) {
+      const x = rate(fn, seconds / rounds);
+      cpu.get(name)?.push(x.cpu);
+      wall.get(name)?.push(x.wall);
+    }
+  }
+  const out = new Map<string, number>();
+  for (const [name] of contenders) {
+    const c = median(cpu.get(name) ?? []);
+    const w = median(wall.get(name) ?? []);
+    out.set(name, c);
+    console.log(
+      `${name.padEnd(46)} ${Math.round(c).toLocaleString('en-US').padStart(10)} spans/CPU-s  ${(1e6 / c).toFixed(3)} µs/span CPU  (wall: ${Math.round(w).toLocaleString('en-US')} spans/s)`,
+    );
+  }
+  return out;
 }
 
 const body = makeBatch(batchSize);
@@ -197,26 +219,31 @@ const baselineCount = (
 if (baselineCount !== batchSize) throw new Error('baseline sanity check failed');
 
 console.log(
-  `batch: ${batchSize} spans, ${(body.length / 1024).toFixed(1)} KiB protobuf (${Math.round(body.length / batchSize)} B/span), ${priced} priced LLM spans; ${seconds}s per measurement, node ${process.version}`,
+  `batch: ${batchSize} spans, ${(body.length / 1024).toFixed(1)} KiB protobuf (${Math.round(body.length / batchSize)} B/span), ${priced} priced LLM spans; ${seconds}s per contender, node ${process.version}`,
 );
-const only = args.includes('--only-vigil'); // for profiling the decoder alone
-if (only) {
-  measure('vigil decodeOtlpTraces (decode+normalise+cost)', () => decodeOtlpTraces(body, 'protobuf', ctx).rows.length);
-  process.exit(0);
+const rounds = quick ? 3 : 7;
+const redactCtx = { ...ctx, redact: createRedactor({ maxChars: defaultIngestLimits.maxPayloadChars }) };
+const VIGIL = 'vigil decodeOtlpTraces (decode+normalise+cost)';
+const VIGIL_REDACT = 'vigil decodeOtlpTraces + PII redaction';
+const BASE = 'baseline: protobufjs decode (no normalisation)';
+const contenders: [string, () => number][] = [
+  [VIGIL, () => decodeOtlpTraces(body, 'protobuf', ctx).rows.length],
+  [VIGIL_REDACT, () => decodeOtlpTraces(body, 'protobuf', redactCtx).rows.length],
+];
+if (!args.includes('--only-vigil')) {
+  contenders.unshift([
+    BASE,
+    () => {
+      RequestType.decode(body);
+      return batchSize;
+    },
+  ]);
 }
-const base = measure('baseline: protobufjs decode (no normalisation)', () => {
-  RequestType.decode(body);
-  return batchSize;
-});
-const vigil = measure(
-  'vigil decodeOtlpTraces (decode+normalise+cost)',
-  () => decodeOtlpTraces(body, 'protobuf', ctx).rows.length,
-);
-const redactCtx = { ...ctx, redact: createRedactor() };
-const vigilRedact = measure(
-  'vigil decodeOtlpTraces + PII redaction',
-  () => decodeOtlpTraces(body, 'protobuf', redactCtx).rows.length,
-);
-console.log(
-  `ratio vigil / protobufjs: ${(vigil / base).toFixed(2)}x  (with redaction: ${(vigilRedact / base).toFixed(2)}x)`,
-);
+console.log(`${rounds} interleaved rounds, medians:`);
+const res = compare(contenders, rounds);
+if (res.has(BASE)) {
+  const base = res.get(BASE) as number;
+  console.log(
+    `ratio vigil / protobufjs: ${((res.get(VIGIL) as number) / base).toFixed(2)}x  (with redaction: ${((res.get(VIGIL_REDACT) as number) / base).toFixed(2)}x)`,
+  );
+}
