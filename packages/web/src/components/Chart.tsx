@@ -24,6 +24,8 @@ export interface ChartProps {
   faint?: number[];
   stacked?: boolean;
   title?: string;
+  /** Join points across empty buckets (gauges sampled less often than the step). */
+  spanGaps?: boolean;
 }
 
 function cssVar(name: string, fallback: string): string {
@@ -44,6 +46,8 @@ export function Chart(p: ChartProps) {
     const grid = cssVar('--grid', '#e5e7eb');
     const fmt = p.fmt ?? ((v: number) => String(v));
     const colors = p.colors ?? PALETTE;
+    // Isolated points between gaps draw nothing as a line; mark points when a series is sparse.
+    const sparse = p.ys.map((y) => !p.spanGaps && y.filter((v) => v !== null).length < y.length / 2);
     const opts: uPlot.Options = {
       width: Math.max(200, host.clientWidth),
       height: p.height ?? 200,
@@ -72,8 +76,12 @@ export function Chart(p: ChartProps) {
             width: isPoints ? 0 : isFaint ? 1 : 1.5,
             dash: isFaint ? [4, 4] : undefined,
             fill: p.stacked ? `${color}22` : undefined,
-            spanGaps: false,
-            points: isPoints ? { show: true, size: 9, fill: color, stroke: color } : { show: false },
+            spanGaps: p.spanGaps ?? false,
+            points: isPoints
+              ? { show: true, size: 9, fill: color, stroke: color }
+              : sparse[i]
+                ? { show: true, size: 4, fill: color, stroke: color }
+                : { show: false },
             value: (_u: uPlot, v: number | null) => (v === null || v === undefined ? '—' : fmt(v)),
           } satisfies uPlot.Series;
         }),
@@ -96,7 +104,7 @@ export function Chart(p: ChartProps) {
       plot.current = null;
     };
     // Rebuild when the shape changes; data-only changes go through setData below.
-  }, [p.labels.join('\u0000'), p.height, p.stacked, theme, empty]);
+  }, [p.labels.join('\u0000'), p.height, p.stacked, p.spanGaps, theme, empty]);
 
   useEffect(() => {
     plot.current?.setData([p.xs, ...p.ys] as uPlot.AlignedData);

@@ -44,6 +44,7 @@ export function Waterfall({
   // Tells benchmarks and tests when the waterfall has been painted.
   useEffect(() => {
     box.current?.setAttribute('data-rendered', String(rows.length));
+    performance.mark('vigil:waterfall-rendered');
   }, [rows]);
 
   const toggle = (id: string) =>
@@ -127,7 +128,15 @@ function Row(p: {
   const left = ((n.startMs - p.traceStart) / p.total) * 100;
   const width = Math.max(((n.endMs - n.startMs) / p.total) * 100, 0.15);
   const s = n.span;
-  const label = s.model && s.kind === 'llm' ? `${s.name} · ${s.model}` : s.name;
+  // Duration label after the bar; before it when the bar ends near the edge; inside when it spans all.
+  const durPlace = left + width <= 80 ? 'after' : left >= 15 ? 'before' : 'inside';
+  const durStyle =
+    durPlace === 'after'
+      ? { left: `calc(${left + width}% + 4px)` }
+      : durPlace === 'before'
+        ? { right: `calc(${100 - left}% + 4px)` }
+        : { right: `calc(${100 - left - width}% + 4px)` };
+  const label = s.model && !s.name.includes(s.model) ? `${s.name} · ${s.model}` : s.name;
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: the tree container handles the keyboard
     <div
@@ -170,10 +179,7 @@ function Row(p: {
           class={`wf-bar kind-${s.kind} ${s.status === 'error' ? 'err' : ''}`}
           style={{ left: `${left}%`, width: `${width}%` }}
         />
-        <span
-          class="wf-dur"
-          style={left + width > 80 ? { right: `${100 - left + 0.5}%` } : { left: `calc(${left + width}% + 4px)` }}
-        >
+        <span class={`wf-dur ${durPlace === 'inside' ? 'inside' : ''}`} style={durStyle}>
           {fmtMs(n.endMs - n.startMs)}
         </span>
       </div>

@@ -32,6 +32,7 @@ export function fmtPct(f: number | null | undefined, digits = 1): string {
 export function fmtMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return dash;
   const a = Math.abs(ms);
+  if (a === 0) return '0';
   if (a < 1) return `${Math.round(ms * 1000)} µs`;
   if (a < 100) return `${trim(ms.toFixed(1))} ms`;
   if (a < 1000) return `${Math.round(ms)} ms`;

@@ -54,7 +54,16 @@ export default function Alerts() {
       render: (a) => <Badge kind={a.severity}>{a.severity}</Badge>,
       sort: (a) => ['info', 'warning', 'critical'].indexOf(a.severity),
     },
-    { key: 'state', label: 'State', render: (a) => <Badge kind={a.state}>{a.state}</Badge>, sort: (a) => a.state },
+    {
+      key: 'state',
+      label: 'State',
+      render: (a) => (
+        <span title={a.acknowledgedBy ? `Acknowledged by ${a.acknowledgedBy}` : undefined}>
+          <Badge kind={a.state}>{a.state}</Badge>
+        </span>
+      ),
+      sort: (a) => a.state,
+    },
     { key: 'name', label: 'Alert', render: (a) => <strong>{a.name}</strong>, sort: (a) => a.name },
     {
       key: 'msg',
@@ -77,11 +86,6 @@ export default function Alerts() {
   const activeCols: Column<Alert>[] = [
     ...base,
     {
-      key: 'by',
-      label: 'Acknowledged by',
-      render: (a) => a.acknowledgedBy ?? '—',
-    },
-    {
       key: 'actions',
       label: 'Actions',
       render: (a) => (
@@ -96,15 +100,17 @@ export default function Alerts() {
               Acknowledge
             </button>
           )}
-          <button
-            type="button"
-            class="ghost"
-            disabled={busy === a.id}
-            onClick={() => act(a, 'silence')}
-            aria-label={`Silence ${a.name}`}
-          >
-            Silence 1h
-          </button>
+          {canSilence && (
+            <button
+              type="button"
+              class="ghost"
+              disabled={busy === a.id}
+              onClick={() => act(a, 'silence')}
+              aria-label={`Silence ${a.name}`}
+            >
+              Silence 1h
+            </button>
+          )}
         </span>
       ),
     },

@@ -155,6 +155,7 @@ export default function Anomalies({ params }: { params: URLSearchParams }) {
                           faint={[1, 2]}
                           bands={[[1, 2]]}
                           pointsOnly={[3]}
+                          spanGaps
                           fmt={(v) => fmtNum(v, 2)}
                           height={180}
                         />

@@ -7,7 +7,7 @@ import { buildServiceMap, type MapEdge, type MapNode, sampleTraces } from '../li
 import { useAsync } from '../lib/useAsync.js';
 
 const SAMPLE = 80;
-const COL_W = 250;
+const COL_W = 300;
 const ROW_H = 64;
 const NODE_W = 170;
 const NODE_H = 40;
@@ -77,6 +77,10 @@ export default function ServiceMap() {
         const label = new Map(d.nodes.map((n) => [n.id, n]));
         const perMin = (calls: number) => (calls / d.windowMs) * 60_000;
         const maxCalls = Math.max(...d.edges.map((e) => e.calls));
+        // Labels on every edge overlap in dense graphs; there the tooltips and the table carry them.
+        const showEdgeLabels = d.edges.length <= 8;
+        const outgoing = new Map<string, number>();
+        for (const e of d.edges) outgoing.set(e.from, (outgoing.get(e.from) ?? 0) + e.calls);
         const columns: Column<MapEdge>[] = [
           { key: 'from', label: 'From', render: (e) => label.get(e.from)?.label ?? e.from, sort: (e) => e.from },
           {
@@ -138,9 +142,12 @@ export default function ServiceMap() {
                           stroke-opacity="0.6"
                           stroke-width={1 + 4 * Math.sqrt(e.calls / maxCalls)}
                         />
-                        <text class="edge-label" x={mx} y={(y1 + y2) / 2 - 4} text-anchor="middle">
-                          {fmtNum(perMin(e.calls), 1)}/min{er > 0 ? ` · ${fmtPct(er, 0)} err` : ''}
-                        </text>
+                        <title>{`${label.get(e.from)?.label} → ${label.get(e.to)?.label}: ${fmtInt(e.calls)} calls, ${fmtNum(perMin(e.calls), 2)}/min, ${fmtPct(er)} errors, avg ${fmtMs(e.totalMs / e.calls)}`}</title>
+                        {showEdgeLabels && (
+                          <text class="edge-label" x={x2 - 8} y={y2 - 6} text-anchor="end">
+                            {fmtNum(perMin(e.calls), 1)}/min{er > 0 ? ` · ${fmtPct(er, 0)} err` : ''}
+                          </text>
+                        )}
                       </g>
                     );
                   })}
@@ -163,7 +170,7 @@ export default function ServiceMap() {
                           {n.label.length > 22 ? `${n.label.slice(0, 21)}…` : n.label}
                         </text>
                         <text x="12" y="31" class="edge-label">
-                          {n.type} · {fmtInt(n.calls)}
+                          {n.type} · {fmtInt(n.type === 'service' ? (outgoing.get(n.id) ?? 0) : n.calls)}
                           {n.errors ? ` · ${fmtInt(n.errors)} err` : ''}
                         </text>
                       </g>

@@ -154,7 +154,12 @@ export default function SystemHealth() {
             <div class="grid grid-2">
               {charts.map(({ m, s }) => (
                 <Panel key={m.name} title={m.label}>
-                  <Chart {...align(s.slice(0, 6), { grid, fallbackLabel: m.label })} fmt={m.fmt} height={160} />
+                  <Chart
+                    {...align(s.slice(0, 6), { grid, fallbackLabel: m.label })}
+                    fmt={m.fmt}
+                    height={160}
+                    spanGaps
+                  />
                 </Panel>
               ))}
             </div>
