@@ -10,5 +10,12 @@ export { PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<Store> {
   return PostgresStore.open(url, opts);
 }
+export {
+  type BackgroundJob,
+  type BackgroundJobs,
+  type BackgroundJobsOptions,
+  postgresStoreJobs,
+  startBackgroundJobs,
+} from './background.js';
 export { createLeaderElector, type LeaderElector, type LeaderElectorOptions, leaderLockKeys } from './leader.js';
 export { resolveStoreUrl, StoreConfigError, type StoreConnectionConfig, supabaseSql } from './supabase.js';

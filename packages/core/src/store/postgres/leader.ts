@@ -58,7 +58,8 @@ function dedicatedClient(target: Target, onclose: () => void): Sql {
     onnotice: () => {},
     onclose,
     connection: {
-      application_name: 'vigil-leader',
+      // The pid lets operators (and tests) see which process leads: pg_locks ⋈ pg_stat_activity.
+      application_name: `vigil-leader:${process.pid}`,
       // End the session (and release the lock) when the peer host disappears without a FIN.
       tcp_keepalives_idle: '10',
       tcp_keepalives_interval: '5',

@@ -26,6 +26,7 @@ import type {
 import { PgAppender } from './appender.js';
 import { connectPg, type PgConnectOptions, parsePgUrl, type Sql } from './connect.js';
 import { jsonParam, textParam, unescapeNul } from './copy.js';
+import { createLeaderElector, type LeaderElector, type LeaderElectorOptions } from './leader.js';
 import { quoteIdent, runMigrations } from './migrations.js';
 import { DAY_US, dayOf, PartitionManager } from './partitions.js';
 import {
@@ -77,6 +78,8 @@ export class PostgresStore implements Store {
     readonly sql: Sql,
     readonly schema: string,
     private readonly opts: PostgresStoreOptions = {},
+    /** The connection URL (without Vigil's own parameters), for dedicated connections. */
+    readonly url: string | null = null,
   ) {
     this.t = quoteIdent(schema);
     this.partitions = new PartitionManager(sql, schema);
@@ -85,7 +88,7 @@ export class PostgresStore implements Store {
   static open(url: string, opts: PostgresStoreOptions = {}): PostgresStore {
     const target = parsePgUrl(url, opts.schema);
     const sql = connectPg(target.url, { max: opts.max, applicationName: opts.applicationName });
-    return new PostgresStore(sql, target.schema, opts);
+    return new PostgresStore(sql, target.schema, opts, target.url);
   }
 
   async migrate(): Promise<void> {
@@ -151,6 +154,14 @@ export class PostgresStore implements Store {
       p.then(forget, forget);
     }
     return p;
+  }
+
+  /**
+   * A leader elector scoped to this store's schema, on its own dedicated connection: instances
+   * sharing the database (and schema) elect one leader per name.
+   */
+  leaderElector(name: string, opts: LeaderElectorOptions = {}): LeaderElector {
+    return createLeaderElector(this.url ?? this.sql, `${this.schema}:${name}`, opts);
   }
 
   /** Rolls up ended dirty hours (background job: run it on the leader only). */
