@@ -263,18 +263,27 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
   return { config, file };
 }
 
-/** `--flag <value>  description (env VIGIL_X, default y)` lines for --help. */
+function humanSize(bytes: number): string {
+  for (const [unit, n] of [
+    ['gb', 1024 ** 3],
+    ['mb', 1024 ** 2],
+    ['kb', 1024],
+  ] as const) {
+    if (bytes >= n && bytes % n === 0) return `${bytes / n}${unit}`;
+  }
+  return String(bytes);
+}
+
+/** `--flag <value>  description [env VIGIL_X, default y]` lines for --help (with --config first). */
 export function optionsHelp(keys?: readonly (keyof ServerConfig)[]): string {
-  const rows = OPTIONS.filter((o) => !keys || keys.includes(o.key));
-  const left = rows.map(
-    (o) => `  --${o.flag} <${o.kind === 'enum' ? o.values?.join('|') : o.kind === 'int' ? 'n' : o.kind}>`,
-  );
-  const width = Math.max(...left.map((l) => l.length)) + 2;
-  return rows
-    .map((o, i) => {
-      const def = DEFAULT_CONFIG[o.key];
-      const shown = def === '' ? 'none' : String(def);
-      return `${left[i].padEnd(width)}${o.description} [env ${o.env}, default ${shown}]`;
-    })
-    .join('\n');
+  const rows = OPTIONS.filter((o) => !keys || keys.includes(o.key)).map((o) => {
+    const arg = o.kind === 'int' ? 'n' : o.kind === 'size' ? 'size' : o.kind === 'enum' ? 'level' : 'value';
+    const def = DEFAULT_CONFIG[o.key];
+    const shown = def === '' ? 'none' : o.kind === 'size' ? humanSize(def as number) : String(def);
+    const values = o.kind === 'enum' ? ` (${o.values?.join('|')})` : '';
+    return [`  --${o.flag} <${arg}>`, `${o.description}${values} [env ${o.env}, default ${shown}]`];
+  });
+  rows.unshift(['  --config <file>', 'YAML config file [env VIGIL_CONFIG, default ./vigil.config.yaml if present]']);
+  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+  return rows.map(([l, r]) => `${l.padEnd(width)}${r}`).join('\n');
 }

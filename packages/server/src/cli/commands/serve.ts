@@ -17,7 +17,6 @@ export const serveCommand: Command = {
       'and prints an admin API key once. SIGINT/SIGTERM flush queued telemetry, then exit.',
       '',
       'Options:',
-      '  --config <file>              YAML config file [env VIGIL_CONFIG, default ./vigil.config.yaml if present]',
       optionsHelp(),
       '',
       'Point an OpenTelemetry SDK at it:',
