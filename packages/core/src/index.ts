@@ -10,3 +10,4 @@ export * from './service/params.js';
 export * from './service/dashboard.js';
 export * from './service/core.js';
 export * from './pipeline/index.js';
+export * from './store/postgres/public.js';
