@@ -29,13 +29,14 @@ import type {
   TraceQuery,
   TraceSummary,
 } from '../store.js';
+import { ChunkWriter } from './chunk-writer.js';
 import { MIGRATIONS } from './migrations.js';
 import {
+  LOG_CHUNK_COLUMNS,
+  METRIC_CHUNK_COLUMNS,
+  SPAN_CHUNK_COLUMNS,
   writeAgentRunEnds,
   writeAgentRunStarts,
-  writeLogs,
-  writeMetrics,
-  writeSpans,
   writeTraceIndex,
 } from './row-writers.js';
 import { num, numOrNull, type Param, parseJson, query, type Row, strOrNull, tsLit, usCol } from './sql.js';
@@ -48,6 +49,13 @@ export interface DuckDbStoreOptions {
   threads?: number;
   /** DuckDB memory_limit, e.g. "2GB". */
   memoryLimit?: string;
+  /**
+   * WAL size that triggers an automatic checkpoint (default "256MB", DuckDB's own is 16MB). Each
+   * checkpoint rewrites the table's open row group, so frequent small checkpoints under steady
+   * ingest cost far more in total than fewer large ones; the price is a longer WAL replay after a
+   * crash.
+   */
+  checkpointThreshold?: string;
 }
 
 /** A FIFO mutex: the writer connection runs one transaction at a time. */
@@ -68,6 +76,10 @@ export class DuckDbStore implements Store {
   private readonly lock = new Lock();
   private readerBusy: number[];
   private closed = false;
+  // Column-major chunk writers for the big tables (see chunk-writer.ts); used under the write lock.
+  private readonly spanWriter = new ChunkWriter(SPAN_CHUNK_COLUMNS);
+  private readonly metricWriter = new ChunkWriter(METRIC_CHUNK_COLUMNS);
+  private readonly logWriter = new ChunkWriter(LOG_CHUNK_COLUMNS);
 
   private constructor(
     readonly path: string,
@@ -84,6 +96,7 @@ export class DuckDbStore implements Store {
     const config: Record<string, string> = {};
     if (opts.threads) config.threads = String(opts.threads);
     if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
+    config.checkpoint_threshold = opts.checkpointThreshold ?? '256MB';
     const instance = await DuckDBInstance.create(path, config);
     const writer = await instance.connect();
     const readers: DuckDBConnection[] = [];
@@ -165,21 +178,18 @@ export class DuckDbStore implements Store {
       try {
         const nowUs = Date.now() * 1000;
         if (b.spans.length) {
-          await appendTo(c, 'spans', (a) => {
-            for (const rows of b.spans) writeSpans(a, rows);
-          });
-          await appendTo(c, 'trace_index', (a) =>
-            writeTraceIndex(a, b.spans.length === 1 ? b.spans[0] : b.spans.flat()),
-          );
+          const spans = flatten(b.spans);
+          await appendTo(c, 'spans', (a) => this.spanWriter.write(a, spans));
+          await appendTo(c, 'trace_index', (a) => writeTraceIndex(a, spans));
         }
-        if (b.metrics.length)
-          await appendTo(c, 'metrics', (a) => {
-            for (const rows of b.metrics) writeMetrics(a, rows);
-          });
-        if (b.logs.length)
-          await appendTo(c, 'logs', (a) => {
-            for (const rows of b.logs) writeLogs(a, rows);
-          });
+        if (b.metrics.length) {
+          const metrics = flatten(b.metrics);
+          await appendTo(c, 'metrics', (a) => this.metricWriter.write(a, metrics));
+        }
+        if (b.logs.length) {
+          const logs = flatten(b.logs);
+          await appendTo(c, 'logs', (a) => this.logWriter.write(a, logs));
+        }
         if (b.starts.length)
           await appendTo(c, 'agent_runs', (a) => {
             for (const rows of b.starts) writeAgentRunStarts(a, rows);
@@ -490,6 +500,13 @@ async function appendTo(c: DuckDBConnection, table: string, fill: (a: DuckDBAppe
       // close flushes again; after a failed fill the transaction is rolled back anyway.
     }
   }
+}
+
+function flatten<T>(parts: (readonly T[])[]): readonly T[] {
+  if (parts.length === 1) return parts[0];
+  const out: T[] = [];
+  for (const p of parts) for (let i = 0; i < p.length; i++) out.push(p[i]);
+  return out;
 }
 
 function optTs(us: number | null | undefined): string {

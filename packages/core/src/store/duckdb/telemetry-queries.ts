@@ -69,17 +69,24 @@ export function rowToSpan(r: Row): SpanRecord {
 export async function getTrace(conn: DuckDBConnection, project: string, traceId: string): Promise<SpanRecord[]> {
   // The index gives the trace's time bounds; with them the spans scan touches only the row groups
   // whose zone maps overlap the trace instead of every row group of the table.
-  const b = await query(
+  // DuckDB only uses the ART index when trace_id is the sole filter, so project is checked here.
+  const hits = await query(
     conn,
-    `SELECT ${usCol('min(min_start)')} AS lo, ${usCol('max(max_start)')} AS hi
-     FROM trace_index WHERE trace_id = ? AND project = ?`,
-    [traceId, project],
+    `SELECT project, ${usCol('min_start')} AS lo, ${usCol('max_start')} AS hi FROM trace_index WHERE trace_id = ?`,
+    [traceId],
   );
-  if (b.length === 0 || b[0].lo == null) return [];
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const h of hits) {
+    if (h.project !== project) continue;
+    lo = Math.min(lo, num(h.lo));
+    hi = Math.max(hi, num(h.hi));
+  }
+  if (lo > hi) return [];
   const rows = await query(
     conn,
     `SELECT ${SPAN_COLUMNS} FROM spans
-     WHERE start_time >= ${tsLit(num(b[0].lo))} AND start_time <= ${tsLit(num(b[0].hi))}
+     WHERE start_time >= ${tsLit(lo)} AND start_time <= ${tsLit(hi)}
        AND trace_id = ? AND project = ?
      ORDER BY start_time, span_id`,
     [traceId, project],

@@ -1,0 +1,188 @@
+/**
+ * Query latency over a realistic DuckDB store: loads N spans over 7 days (plus system metrics,
+ * agent runs, anomalies and alerts) through the store's own appender, then reports the median of
+ * warm runs of each dashboard query against its target.
+ *
+ *   node --conditions=vigil-source --import tsx bench/query/run.ts [--spans N] [--quick] [--path FILE] [--reuse] [--runs N]
+ *
+ * --spans N   spans to load (default 10,000,000; --quick = 200,000)
+ * --path      DuckDB file (default: a temp file, deleted afterwards unless --reuse)
+ * --reuse     keep the file and, when it already holds the data, skip loading
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DuckDbStore, type MetricPoint } from '@vigil/core';
+import { makeSpanBatches } from '../lib/spans.js';
+
+const { values } = parseArgs({
+  options: {
+    spans: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    path: { type: 'string' },
+    reuse: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '15' },
+  },
+});
+const n = Number(values.spans ?? (values.quick ? 200_000 : 10_000_000));
+const runs = Number(values.runs);
+const tmp = values.path ? null : mkdtempSync(join(tmpdir(), 'vigil-bench-query-'));
+const path = values.path ?? join(tmp!, 'bench.duckdb');
+const PROJECT = 'bench';
+const DAY_US = 86_400_000_000;
+// Anchor "now" to a whole hour so that a reused file and a fresh load see the same window.
+const nowUs = Math.floor(Date.now() / 3_600_000) * 3_600_000_000;
+const startUs = nowUs - 7 * DAY_US;
+
+async function load(store: DuckDbStore): Promise<void> {
+  const t0 = performance.now();
+  let done = 0;
+  let lastReport = t0;
+  for (const batch of makeSpanBatches(n, 20_000, { project: PROJECT, startUs, spanUs: 7 * DAY_US })) {
+    const a = store.appender();
+    a.spans(batch);
+    // A system metric sample per batch, and agent run starts for a few roots (some left open).
+    const t = batch[0].startUs;
+    const metrics: MetricPoint[] = ['system.cpu.usage', 'system.memory.usage', 'system.disk.usage'].map((name, i) => ({
+      project: PROJECT,
+      name,
+      type: 'gauge',
+      unit: '%',
+      timeUs: t,
+      value: 20 + ((done / 1000 + i * 13) % 60),
+      histogram: null,
+      labels: { host: 'bench-1' },
+      serviceName: 'vigil',
+    }));
+    a.metrics(metrics);
+    const roots = batch.filter((s) => s.parentSpanId === null).slice(0, 5);
+    a.agentRunStarts(
+      roots.map((s) => ({
+        project: PROJECT,
+        traceId: s.traceId,
+        spanId: s.spanId,
+        agentId: s.agentId!,
+        agentName: s.agentName,
+        agentVersion: s.agentVersion,
+        sessionId: s.sessionId,
+        userId: s.userId,
+        serviceName: s.serviceName,
+        startUs: s.startUs,
+      })),
+    );
+    a.agentRunEnds(roots.slice(0, 4).map((s) => ({ project: PROJECT, spanId: s.spanId })));
+    await a.commit();
+    done += batch.length;
+    if (performance.now() - lastReport > 10_000) {
+      lastReport = performance.now();
+      console.log(
+        `  loaded ${done.toLocaleString('en-US')} spans (${Math.round(done / ((lastReport - t0) / 1000))} spans/s)`,
+      );
+    }
+  }
+  await store.insertAnomalies(
+    Array.from({ length: 200 }, (_, i) => ({
+      id: `an-${i}`,
+      project: PROJECT,
+      metric: 'span.p95_ms',
+      labels: { model: 'gpt-4o' },
+      timeUs: nowUs - i * 3_000_000_000,
+      value: 9000,
+      expected: 2000,
+      lower: 1000,
+      upper: 3000,
+      score: 0.95,
+      severity: 'high' as const,
+      confidence: 0.9,
+      detector: 'ewma',
+      description: 'latency spike',
+      createdUs: nowUs - i * 3_000_000_000,
+    })),
+  );
+  for (let i = 0; i < 50; i++) {
+    await store.upsertAlert({
+      id: `al-${i}`,
+      project: PROJECT,
+      ruleId: `r-${i % 5}`,
+      name: 'High error rate',
+      severity: 'warning',
+      state: i % 3 === 0 ? 'firing' : 'resolved',
+      message: 'error rate above 5%',
+      labels: { agent: `agent-${i % 12}` },
+      value: 0.07,
+      startedUs: nowUs - i * 600_000_000,
+      updatedUs: nowUs - i * 600_000_000,
+      resolvedUs: null,
+      acknowledgedBy: null,
+    });
+  }
+  const s = (performance.now() - t0) / 1000;
+  console.log(`loaded ${n.toLocaleString('en-US')} spans in ${s.toFixed(1)} s (${Math.round(n / s)} spans/s)`);
+}
+
+async function median(label: string, targetMs: number, fn: () => Promise<unknown>): Promise<void> {
+  await fn(); // warm-up
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  const med = times[Math.floor(times.length / 2)];
+  const ok = med <= targetMs ? 'OK  ' : 'SLOW';
+  console.log(
+    `${ok} ${label.padEnd(44)} median ${med.toFixed(1).padStart(7)} ms  (target ${targetMs} ms, ${(med / targetMs).toFixed(2)}x; min ${times[0].toFixed(1)}, max ${times[times.length - 1].toFixed(1)})`,
+  );
+}
+
+const fresh = !(values.reuse && existsSync(path));
+if (fresh) {
+  rmSync(path, { force: true });
+  rmSync(`${path}.wal`, { force: true });
+}
+const store = await DuckDbStore.open(path);
+if (fresh) {
+  console.log(`loading ${n.toLocaleString('en-US')} spans over 7 days into ${path} ...`);
+  await load(store);
+  // Queries run against checkpointed, compressed row groups, as they would after a while in production.
+  await store.close();
+} else {
+  await store.close();
+  console.log(`reusing ${path}`);
+}
+const s = await DuckDbStore.open(path);
+const day = { fromUs: nowUs - DAY_US, toUs: nowUs };
+const week = { fromUs: nowUs - 7 * DAY_US, toUs: nowUs };
+const some = await s.listTraces(PROJECT, { ...day, limit: 50 });
+if (some.items.length === 0) throw new Error('no traces in the last 24h: wrong file or --spans mismatch?');
+const traceIds = some.items.map((t) => t.traceId);
+let k = 0;
+
+console.log(`\nmedians of ${runs} warm runs, ${n.toLocaleString('en-US')} spans:`);
+await median('dashboard 24h (5 queries in parallel)', 100, () =>
+  Promise.all([
+    s.agentStats(PROJECT, day),
+    s.modelStats(PROJECT, day),
+    s.latestMetrics(PROJECT, day, 'system.'),
+    s.listAnomalies(PROJECT, { ...day, limit: 20 }),
+    s.listAlerts(PROJECT, { states: ['firing', 'pending', 'acknowledged'], limit: 50 }),
+  ]),
+);
+await median('trace by id', 20, () => s.getTrace(PROJECT, traceIds[k++ % traceIds.length]));
+await median('7-day hourly spanSeries p95_ms', 200, () =>
+  s.spanSeries(PROJECT, { ...week, stepMs: 3_600_000, measure: 'p95_ms' }),
+);
+await median('7-day hourly spanSeries p95_ms by model', 200, () =>
+  s.spanSeries(PROJECT, { ...week, stepMs: 3_600_000, measure: 'p95_ms', groupBy: 'model' }),
+);
+await median('listTraces first page, 24h, model filter', 100, () =>
+  s.listTraces(PROJECT, { ...day, limit: 50, model: 'gpt-4o' }),
+);
+await median('listTraces first page, 7 days, status=error', 100, () =>
+  s.listTraces(PROJECT, { ...week, limit: 50, status: 'error' }),
+);
+await s.close();
+if (tmp && !values.reuse) rmSync(tmp, { recursive: true, force: true });
