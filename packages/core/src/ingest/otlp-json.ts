@@ -342,7 +342,7 @@ export function decodeLogsJson(
           observedUs: nanosToUs(get(o, 'observedTimeUnixNano', 'observed_time_unix_nano'), 'observedTimeUnixNano'),
           severity: enumValue(get(o, 'severityNumber', 'severity_number'), SEVERITY_NAMES, 'severityNumber'),
           severityText: str(get(o, 'severityText', 'severity_text'), 'severityText'),
-          body: c.anyValue(o.body, 1),
+          body: c.anyValue(o.body, 0),
           attributes,
           traceId: id(get(o, 'traceId', 'trace_id'), 16, 'traceId'),
           spanId: id(get(o, 'spanId', 'span_id'), 8, 'spanId'),

@@ -98,6 +98,20 @@ describe('decodeOtlpLogs', () => {
     assert.equal(res.rejected, 2);
   });
 
+  test('a body longer than the attribute limit is kept up to maxPayloadChars', () => {
+    const exporter = new InMemoryLogRecordExporter();
+    const provider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter })] });
+    provider.getLogger('l').emit({ timestamp: Date.now(), body: 'y'.repeat(10_000) });
+    for (const format of ['protobuf', 'json'] as const) {
+      const body = (format === 'protobuf' ? ProtobufLogsSerializer : JsonLogsSerializer).serializeRequest(
+        exporter.getFinishedLogRecords(),
+      ) as Uint8Array;
+      const res = decodeOtlpLogs(body, format, ctx());
+      assert.equal(res.rows[0].body.length, 10_000);
+      assert.equal(res.truncated, 0);
+    }
+  });
+
   test('a long body is capped at maxPayloadChars and counted', () => {
     const body = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'x'.repeat(100) } }] }] }] };
     const res = decodeOtlpLogs(

@@ -504,7 +504,7 @@ function readLog(c: Ctx, end: number): RawLog {
       case 5: {
         expectWire(r, wt, WIRE_LEN, 'LogRecord.body');
         const e = r.lenEnd(end);
-        log.body = readAnyValue(c, e, 1);
+        log.body = readAnyValue(c, e, 0); // top level: capped later at maxPayloadChars, not the attribute limit
         r.pos = e;
         break;
       }

@@ -251,6 +251,41 @@ describe('decodeOtlpTraces', () => {
     }
   });
 
+  test('prompts longer than the attribute limit are kept up to maxPayloadChars, then cut and counted', () => {
+    const spans = record((tracer) => {
+      tracer
+        .startSpan('chat', {
+          startTime: t0,
+          attributes: { 'gen_ai.input.messages': 'p'.repeat(10_000), 'gen_ai.output.messages': 'c'.repeat(40_000) },
+        })
+        .end(t0 + 1);
+    });
+    for (const format of ['protobuf', 'json'] as const) {
+      const body = (format === 'protobuf' ? ProtobufTraceSerializer : JsonTraceSerializer).serializeRequest(
+        spans,
+      ) as Uint8Array;
+      const res = decodeOtlpTraces(body, format, ctx());
+      assert.equal(res.rows[0].input?.length, 10_000);
+      assert.equal(res.rows[0].output?.length, defaultIngestLimits.maxPayloadChars);
+      assert.equal(res.truncated, 1);
+    }
+  });
+
+  test('gen_ai.* event content is redacted like the payload columns', () => {
+    const spans = record((tracer) => {
+      const s = tracer.startSpan('chat', { startTime: t0, attributes: { 'gen_ai.operation.name': 'chat' } });
+      s.addEvent('gen_ai.user.message', { content: 'I am carol@example.com' }, t0);
+      s.end(t0 + 1);
+    });
+    const res = decodeOtlpTraces(
+      ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array,
+      'protobuf',
+      ctx({ redact: createRedactor() }),
+    );
+    assert.equal(res.rows[0].input, 'user: I am [REDACTED_EMAIL]');
+    assert.equal(res.rows[0].events[0].attributes.content, 'I am [REDACTED_EMAIL]');
+  });
+
   test('OTLP/JSON: enum names, snake_case fields, numeric int64, uppercase hex', () => {
     const startNs = BigInt(t0) * 1_000_000n;
     const body = {
