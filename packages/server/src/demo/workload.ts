@@ -152,6 +152,7 @@ class Timeline {
     readonly svc: AnalyticsService,
     public t: number,
     readonly counters: Counters,
+    readonly parent?: SpanLike,
   ) {}
 
   /** A span from the current time; `durMs` null: it lasts as long as the steps its body lays out. */
@@ -162,9 +163,9 @@ class Timeline {
     body?: (s: SpanLike, tl: Timeline) => void,
   ): SpanLike {
     const start = this.t;
-    const s = this.svc.startSpan(name, { ...opts, startTime: start });
+    const s = this.svc.startSpan(name, { parent: this.parent, ...opts, startTime: start });
     this.counters.spans++;
-    const inner = new Timeline(this.svc, start, this.counters);
+    const inner = new Timeline(this.svc, start, this.counters, s);
     if (body) body(s, inner);
     this.t = durMs === null ? inner.t : start + durMs;
     s.end(this.t);
