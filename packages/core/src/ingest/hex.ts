@@ -65,3 +65,13 @@ export function base64ToBytes(s: string): Uint8Array | null {
     return null;
   }
 }
+
+/**
+ * obj[key] = value, except that "__proto__" becomes an own data property instead of replacing the
+ * object's prototype: attribute keys come straight from the network.
+ */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}

@@ -13,7 +13,7 @@ import type {
   SpanStatus,
 } from '../model/telemetry.js';
 import { mapSpanConventions } from './conventions.js';
-import { ZERO_SPAN_ID, ZERO_TRACE_ID } from './hex.js';
+import { setOwn, ZERO_SPAN_ID, ZERO_TRACE_ID } from './hex.js';
 import type { DecodeStats, RawLog, RawMetric, RawResource, RawSpan } from './raw.js';
 import type { NormalizeContext } from './types.js';
 
@@ -233,7 +233,7 @@ function labelValue(v: AttributeValue): string {
 
 export function labelsOf(attrs: Attributes): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k in attrs) out[k] = labelValue(attrs[k]);
+  for (const k in attrs) setOwn(out, k, labelValue(attrs[k]));
   return out;
 }
 

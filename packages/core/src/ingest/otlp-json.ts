@@ -6,7 +6,7 @@
  */
 import type { Attributes, AttributeValue, SpanEvent } from '../model/telemetry.js';
 import { ConventionScanner, PAYLOAD } from './conventions.js';
-import { base64ToBytes, bytesToHex } from './hex.js';
+import { base64ToBytes, bytesToHex, setOwn } from './hex.js';
 import { stringLimit } from './normalize.js';
 import type {
   DecodeStats,
@@ -217,7 +217,7 @@ class JsonCtx {
         continue;
       }
       const key = str(kv.key, 'attribute key');
-      into[key] = this.anyValue(kv.value, depth);
+      setOwn(into, key, this.anyValue(kv.value, depth));
       n++;
     }
     return n;
@@ -272,7 +272,7 @@ function span(c: JsonCtx, o: Obj): RawSpan {
       value = value.slice(0, stringLimit(key, c));
       c.stats.truncated++;
     }
-    attributes[key] = value;
+    setOwn(attributes, key, value);
     attributeCount++;
   }
   const events: SpanEvent[] = [];

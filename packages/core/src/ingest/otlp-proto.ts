@@ -4,7 +4,7 @@
  */
 import type { Attributes, AttributeValue, SpanEvent } from '../model/telemetry.js';
 import { ConventionScanner, conventionTag, PAYLOAD } from './conventions.js';
-import { bytesToBase64, bytesToHex } from './hex.js';
+import { bytesToBase64, bytesToHex, setOwn } from './hex.js';
 import { stringLimit } from './normalize.js';
 import { KEY_TAG_UNSET, KEY_TAGS, ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './proto-reader.js';
 import type {
@@ -176,7 +176,7 @@ function readKeyValue(c: Ctx, end: number, into: Attributes, count: number, dept
     return false;
   }
   if (!has && key === '') return false;
-  into[key] = value;
+  setOwn(into, key, value);
   return true;
 }
 
@@ -271,7 +271,7 @@ function readSpanAttribute(c: Ctx, limit: number, span: RawSpan): void {
       c.stats.truncated++;
     }
   }
-  span.attributes[key] = value;
+  setOwn(span.attributes, key, value);
   span.attributeCount++;
 }
 

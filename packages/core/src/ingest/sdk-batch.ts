@@ -14,7 +14,7 @@ import type {
 } from '../model/telemetry.js';
 import { METRIC_TYPES, SPAN_KINDS, SPAN_STATUSES } from '../model/telemetry.js';
 import { mapSpanConventions } from './conventions.js';
-import { normalizeHexId, ZERO_SPAN_ID, ZERO_TRACE_ID } from './hex.js';
+import { normalizeHexId, setOwn, ZERO_SPAN_ID, ZERO_TRACE_ID } from './hex.js';
 import { capStrings, labelsOf, payload, severityText, timeProblem } from './normalize.js';
 import type { DecodeStats } from './raw.js';
 import { IngestError, type NormalizeContext, type SdkBatchResult } from './types.js';
@@ -111,7 +111,7 @@ function attributesOf(v: unknown, ctx: NormalizeContext, stats: DecodeStats): At
       stats.truncated++;
       continue;
     }
-    out[k] = jsonValue(v[k], ctx, stats, 0);
+    setOwn(out, k, jsonValue(v[k], ctx, stats, 0));
     n++;
   }
   stats.truncated += capStrings(out, ctx);
@@ -128,7 +128,7 @@ function jsonValue(v: unknown, ctx: NormalizeContext, stats: DecodeStats, depth:
   if (Array.isArray(v)) return v.slice(0, ctx.limits.maxAttributes).map((x) => jsonValue(x, ctx, stats, depth + 1));
   if (isObj(v)) {
     const o: Attributes = {};
-    for (const k in v) o[k] = jsonValue(v[k], ctx, stats, depth + 1);
+    for (const k in v) setOwn(o, k, jsonValue(v[k], ctx, stats, depth + 1));
     return o;
   }
   return null;
