@@ -18,4 +18,10 @@ export {
   startBackgroundJobs,
 } from './background.js';
 export { createLeaderElector, type LeaderElector, type LeaderElectorOptions, leaderLockKeys } from './leader.js';
-export { resolveStoreUrl, StoreConfigError, type StoreConnectionConfig, supabaseSql } from './supabase.js';
+export {
+  postgresSql,
+  resolveStoreUrl,
+  StoreConfigError,
+  type StoreConnectionConfig,
+  supabaseSql,
+} from './supabase.js';

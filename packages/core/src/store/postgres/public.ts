@@ -8,4 +8,10 @@ export {
   type BackgroundJobsOptions,
   startBackgroundJobs,
 } from './background.js';
-export { resolveStoreUrl, StoreConfigError, type StoreConnectionConfig, supabaseSql } from './supabase.js';
+export {
+  postgresSql,
+  resolveStoreUrl,
+  StoreConfigError,
+  type StoreConnectionConfig,
+  supabaseSql,
+} from './supabase.js';

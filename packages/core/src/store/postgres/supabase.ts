@@ -29,14 +29,10 @@ export interface SupabaseSqlOptions {
   schema?: string;
 }
 
-export function supabaseSql(opts: SupabaseSqlOptions = {}): string {
-  const schema = opts.schema ?? 'vigil';
+/** Every migration as one idempotent SQL script body (no BEGIN/COMMIT), for `migrate --print`. */
+export function migrationStatements(schema: string): string[] {
   const s = quoteIdent(schema);
   const out: string[] = [
-    `-- Vigil schema for Supabase (PostgreSQL ${MIGRATIONS.length} migration(s), row-level security).`,
-    '-- Run once in the SQL editor, or let `vigil migrate --store <connection string>` apply it.',
-    '-- Vigil itself connects as the `postgres` role (table owner), which RLS does not restrict.',
-    'BEGIN;',
     `SELECT pg_advisory_xact_lock(hashtext('vigil:migrate:${schema}'));`,
     `CREATE SCHEMA IF NOT EXISTS ${s};`,
     `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (
@@ -57,6 +53,31 @@ END IF;
 END $vigil$;`,
     );
   }
+  return out;
+}
+
+/** The plain PostgreSQL schema script (what `vigil migrate` applies), for review or manual runs. */
+export function postgresSql(opts: SupabaseSqlOptions = {}): string {
+  const schema = opts.schema ?? 'vigil';
+  return `${[
+    `-- Vigil schema for PostgreSQL (${MIGRATIONS.length} migration(s)); \`vigil migrate\` applies the same.`,
+    '-- Day partitions of spans, metrics and logs are created by Vigil ahead of time and on demand.',
+    'BEGIN;',
+    ...migrationStatements(schema),
+    'COMMIT;',
+  ].join('\n')}\n`;
+}
+
+export function supabaseSql(opts: SupabaseSqlOptions = {}): string {
+  const schema = opts.schema ?? 'vigil';
+  const s = quoteIdent(schema);
+  const out: string[] = [
+    `-- Vigil schema for Supabase (PostgreSQL ${MIGRATIONS.length} migration(s), row-level security).`,
+    '-- Run once in the SQL editor, or let `vigil migrate --store <connection string>` apply it.',
+    '-- Vigil itself connects as the `postgres` role (table owner), which RLS does not restrict.',
+    'BEGIN;',
+    ...migrationStatements(schema),
+  ];
   out.push(
     '-- Who may read which project: one row per (Supabase auth user, Vigil project).',
     `CREATE TABLE IF NOT EXISTS ${s}.project_members (
