@@ -123,3 +123,24 @@ describe('durability and restarts', () => {
     }
   });
 });
+
+describe('vigil demo', () => {
+  test('sends the workload to a running server and exits 0', async () => {
+    const dir = tempDir();
+    const vigil = await startVigil({ dataDir: dir.path, env: { VIGIL_API_KEY: KEY } });
+    try {
+      const { runCliToEnd } = await import('./helpers.js');
+      const r = await runCliToEnd(['demo', '--url', vigil.url, '--api-key', KEY, '--duration', '3']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /demo finished/);
+      const traces = await getJson(`${vigil.url}/api/v1/traces?limit=5`, KEY);
+      assert.equal(traces.status, 200);
+      assert.ok(traces.body.items.length > 0, 'demo traces stored');
+      const dash = await getJson(`${vigil.url}/api/v1/dashboard`, KEY);
+      assert.ok(dash.body.modelMetrics.calls > 0);
+    } finally {
+      await vigil.stop();
+      dir.remove();
+    }
+  });
+});

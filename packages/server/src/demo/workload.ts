@@ -112,16 +112,18 @@ const AGENTS: AgentSpec[] = [
 
 const USERS = Array.from({ length: 14 }, (_, i) => `user-${(1000 + i * 37).toString(36)}`);
 
-/** Small seedable PRNG (mulberry32) so a seeded demo is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+/** Small seedable PRNG (mulberry32); its state can be saved and restored to replay a run. */
+class Rng {
+  constructor(public state: number) {
+    this.state >>>= 0;
+  }
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -147,12 +149,16 @@ interface Counters {
 }
 
 /** Lays spans out on a virtual clock (epoch ms) that the caller advances step by step. */
+const NOOP_SPAN = new NoopTracer().startSpan();
+
 class Timeline {
   constructor(
     readonly svc: AnalyticsService,
     public t: number,
     readonly counters: Counters,
     readonly parent?: SpanLike,
+    /** Dry run: lay out times only, create nothing (to learn how long a run will be). */
+    readonly dry = false,
   ) {}
 
   /** A span from the current time; `durMs` null: it lasts as long as the steps its body lays out. */
@@ -163,9 +169,9 @@ class Timeline {
     body?: (s: SpanLike, tl: Timeline) => void,
   ): SpanLike {
     const start = this.t;
-    const s = this.svc.startSpan(name, { parent: this.parent, ...opts, startTime: start });
-    this.counters.spans++;
-    const inner = new Timeline(this.svc, start, this.counters, s);
+    const s = this.dry ? NOOP_SPAN : this.svc.startSpan(name, { parent: this.parent, ...opts, startTime: start });
+    if (!this.dry) this.counters.spans++;
+    const inner = new Timeline(this.svc, start, this.counters, s, this.dry);
     if (body) body(s, inner);
     this.t = durMs === null ? inner.t : start + durMs;
     s.end(this.t);
@@ -175,12 +181,13 @@ class Timeline {
   fail(s: SpanLike, e: Error): void {
     s.recordException(e);
     s.setStatus('error', e.message);
-    this.counters.errors++;
+    if (!this.dry) this.counters.errors++;
   }
 }
 
 export async function runDemo(opts: DemoOptions): Promise<{ spans: number; traces: number }> {
-  const rand = rng(opts.seed ?? Date.now());
+  const rng = new Rng(opts.seed ?? Date.now());
+  const rand = () => rng.next();
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const between = (lo: number, hi: number) => lo + rand() * (hi - lo);
   const lognormal = (median: number, sigma = 0.5) => {

@@ -2,7 +2,7 @@
  * Starting a server for real: open the core, bootstrap the default project and keys, listen, run
  * the retention job, and shut down gracefully (stop accepting, flush the pipeline, close the store).
  */
-import type { AuthBootstrapResult } from '@vigil/core';
+import { type AuthBootstrapResult, type BackgroundJob, type BackgroundJobs, startBackgroundJobs } from '@vigil/core';
 import type { ServerConfig } from '../config/config.js';
 import { createServer, type VigilServer } from './app.js';
 
@@ -17,13 +17,14 @@ export interface StartedServer {
 
 const HOUR_MS = 3600_000;
 
-export async function startServer(
-  config: ServerConfig,
-  opts: {
-    onRetention?: (r: { spans: number; metrics: number; logs: number }) => void;
-    onError?: (err: unknown) => void;
-  } = {},
-): Promise<StartedServer> {
+export interface StartServerOptions {
+  onRetention?: (r: { spans: number; metrics: number; logs: number }) => void;
+  onError?: (err: unknown) => void;
+  /** More periodic jobs (anomaly detection, alert evaluation, ...), run like retention. */
+  jobs?: (server: VigilServer) => BackgroundJob[];
+}
+
+export async function startServer(config: ServerConfig, opts: StartServerOptions = {}): Promise<StartedServer> {
   const server = await createServer(config);
   let bootstrap: AuthBootstrapResult;
   try {
@@ -37,20 +38,24 @@ export async function startServer(
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
-  let retention: NodeJS.Timeout | null = null;
-  let first: NodeJS.Timeout | null = null;
+  // Periodic jobs run on one instance only: with a shared PostgreSQL store the instances elect a
+  // leader; the embedded store always leads. The PostgreSQL store adds its partition upkeep.
+  const jobs: BackgroundJob[] = [...(opts.jobs?.(server) ?? [])];
   if (config.retentionDays > 0) {
-    const run = () => {
-      server.core.applyRetention(config.retentionDays).then(
-        (r) => opts.onRetention?.(r),
-        (err) => opts.onError?.(err),
-      );
-    };
-    // First pass shortly after start (not during it), then hourly.
-    first = setTimeout(run, 60_000);
-    first.unref();
-    retention = setInterval(run, HOUR_MS);
-    retention.unref();
+    jobs.push({
+      name: 'retention',
+      intervalMs: HOUR_MS,
+      // Not during start-up: the first pass a minute later, then hourly.
+      initialDelayMs: 60_000,
+      run: async () => opts.onRetention?.(await server.core.applyRetention(config.retentionDays)),
+    });
+  }
+  let background: BackgroundJobs;
+  try {
+    background = await startBackgroundJobs(server.core.store, jobs, { onError: (_job, err) => opts.onError?.(err) });
+  } catch (err) {
+    await server.close().catch(() => {});
+    throw err;
   }
 
   let stopping: Promise<void> | null = null;
@@ -61,8 +66,7 @@ export async function startServer(
     bootstrap,
     stop() {
       stopping ??= (async () => {
-        if (first) clearTimeout(first);
-        if (retention) clearInterval(retention);
+        await background.stop();
         await server.close();
       })();
       return stopping;

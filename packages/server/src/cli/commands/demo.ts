@@ -36,15 +36,7 @@ export const demoCommand: Command = {
       throw new UsageError('--duration must be a positive number of seconds');
 
     // Loaded on demand: the workload pulls in the SDK, which no other command needs.
-    const workload: string = '../../demo/workload.js';
-    const { runDemo } = (await import(workload)) as {
-      runDemo(o: {
-        url: string;
-        apiKey: string;
-        durationS: number;
-        onProgress?: (p: unknown) => void;
-      }): Promise<unknown>;
-    };
+    const { runDemo } = await import('../../demo/workload.js');
     const isTty = (io.stderr as NodeJS.WriteStream).isTTY === true;
     let lastLine = 0;
     const result = await runDemo({
