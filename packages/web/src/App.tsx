@@ -130,7 +130,7 @@ function Shell({ apiKey }: { apiKey: string }) {
     let last = 0;
     const bump = () => {
       if (!relativeRef.current || pending) return;
-      const wait = Math.max(0, last + 3000 - Date.now());
+      const wait = Math.max(0, last + 5000 - Date.now());
       pending = setTimeout(() => {
         pending = null;
         last = Date.now();

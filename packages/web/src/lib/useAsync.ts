@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { TimeRangeState } from './time.js';
 
 export interface AsyncState<T> {
   data: T | undefined;
@@ -43,4 +44,30 @@ export function useDebounced<T>(value: T, ms: number): T {
     return () => clearTimeout(t);
   }, [value, ms]);
   return v;
+}
+
+/**
+ * The time range for views that fan out into many requests (sampled roll-ups): follows the global
+ * range at once when the user picks another one, but a relative window sliding forward on refresh
+ * or live updates moves it at most once per `ms`.
+ */
+export function useSlowRange(range: TimeRangeState, ms = 30_000): { from: number; to: number } {
+  const key = range.relative ?? `${range.from}-${range.to}`;
+  const [v, setV] = useState({ key, from: range.from, to: range.to });
+  const last = useRef(Date.now());
+  useEffect(() => {
+    if (key !== v.key) {
+      last.current = Date.now();
+      setV({ key, from: range.from, to: range.to });
+      return;
+    }
+    if (range.from === v.from && range.to === v.to) return;
+    const wait = Math.max(0, last.current + ms - Date.now());
+    const t = setTimeout(() => {
+      last.current = Date.now();
+      setV({ key, from: range.from, to: range.to });
+    }, wait);
+    return () => clearTimeout(t);
+  }, [key, range.from, range.to, ms]);
+  return v.key === key ? v : { from: range.from, to: range.to };
 }

@@ -10,7 +10,7 @@ import { linkTo, setParams } from '../lib/router.js';
 import { sampleTraces } from '../lib/sample.js';
 import { align } from '../lib/series.js';
 import { stepFor } from '../lib/time.js';
-import { useAsync } from '../lib/useAsync.js';
+import { useAsync, useSlowRange } from '../lib/useAsync.js';
 
 const SAMPLE = 25;
 
@@ -94,9 +94,10 @@ function AgentDetail({ agent }: { agent: AgentRow }) {
     (signal) => listTraces(range, { agent: agent.agentId, kind: 'agent' }, { limit: 1000, signal }),
     [agent.agentId, range.from, range.to, tick],
   );
+  const slow = useSlowRange(range);
   const sample = useAsync(
-    (signal) => sampleTraces(range, { agent: agent.agentId }, { traces: SAMPLE, signal }),
-    [agent.agentId, range.from, range.to],
+    (signal) => sampleTraces(slow, { agent: agent.agentId }, { traces: SAMPLE, signal }),
+    [agent.agentId, slow.from, slow.to],
   );
   const name = agent.agentName ?? agent.agentId;
   return (

@@ -8,7 +8,7 @@ import { change, fmtInt, fmtPct, fmtUsd } from '../lib/format.js';
 import { sampleTraces } from '../lib/sample.js';
 import { align, topN } from '../lib/series.js';
 import { stepFor } from '../lib/time.js';
-import { useAsync } from '../lib/useAsync.js';
+import { useAsync, useSlowRange } from '../lib/useAsync.js';
 
 const DAY = 86_400_000;
 const USER_SAMPLE = 60;
@@ -72,7 +72,8 @@ export default function Cost() {
     },
     [range.from, range.to, tick],
   );
-  const users = useAsync((signal) => sampleTraces(range, {}, { traces: USER_SAMPLE, signal }), [range.from, range.to]);
+  const slow = useSlowRange(range);
+  const users = useAsync((signal) => sampleTraces(slow, {}, { traces: USER_SAMPLE, signal }), [slow.from, slow.to]);
 
   return (
     <Async state={main} label="Loading cost…">

@@ -9,7 +9,7 @@ import { linkTo } from '../lib/router.js';
 import { type ErrorGroup, groupErrors, sampleTraces } from '../lib/sample.js';
 import { align, topN } from '../lib/series.js';
 import { stepFor } from '../lib/time.js';
-import { useAsync } from '../lib/useAsync.js';
+import { useAsync, useSlowRange } from '../lib/useAsync.js';
 
 const SAMPLE = 60;
 
@@ -27,12 +27,13 @@ export default function Errors() {
     (signal) => getSpanSeries(range, 'errors', { groupBy: 'kind', step, signal }),
     [range.from, range.to, tick],
   );
+  const slow = useSlowRange(range);
   const sample = useAsync(
     async (signal) => {
-      const s = await sampleTraces(range, { status: 'error' }, { traces: SAMPLE, list: 1000, signal });
+      const s = await sampleTraces(slow, { status: 'error' }, { traces: SAMPLE, list: 1000, signal });
       return { ...s, groups: groupErrors(s.spans) };
     },
-    [range.from, range.to, tick],
+    [slow.from, slow.to],
   );
 
   const columns: Column<ErrorGroup>[] = [

@@ -4,7 +4,7 @@ import { Async, type Column, DataTable, Empty, Panel } from '../components/ui.js
 import { useApp } from '../lib/context.js';
 import { fmtInt, fmtMs, fmtNum, fmtPct } from '../lib/format.js';
 import { buildServiceMap, type MapEdge, type MapNode, sampleTraces } from '../lib/sample.js';
-import { useAsync } from '../lib/useAsync.js';
+import { useAsync, useSlowRange } from '../lib/useAsync.js';
 
 const SAMPLE = 80;
 const COL_W = 300;
@@ -56,16 +56,17 @@ function layout(nodes: MapNode[], edges: MapEdge[]) {
 }
 
 export default function ServiceMap() {
-  const { range, tick } = useApp();
+  const { range } = useApp();
+  const slow = useSlowRange(range);
   const state = useAsync(
     async (signal) => {
-      const s = await sampleTraces(range, {}, { traces: SAMPLE, signal });
+      const s = await sampleTraces(slow, {}, { traces: SAMPLE, signal });
       const map = buildServiceMap(s.spans);
       const times = s.spans.map((sp) => toMs(sp.startTime) ?? 0).filter(Boolean);
       const windowMs = times.length ? Math.max(60_000, Math.max(...times) - Math.min(...times)) : 60_000;
       return { ...map, traces: s.traces, windowMs };
     },
-    [range.from, range.to, tick],
+    [slow.from, slow.to],
   );
 
   return (

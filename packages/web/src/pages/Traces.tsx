@@ -1,5 +1,5 @@
 /** Traces: filterable list (all filters in the URL) and, at /traces/:id, the trace detail. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { getDashboard, listTraces, type TraceFilters } from '../api/queries.js';
 import { SPAN_KINDS, type TraceSummary, toMs } from '../api/types.js';
 import { Badge, type Column, DataTable, ErrorBox, Loading, Panel, StatusDot } from '../components/ui.js';
@@ -43,8 +43,21 @@ function TraceList({ params }: { params: URLSearchParams }) {
     (signal) => listTraces(range, filters, { limit: 50, signal }),
     [filterKey, range.from, range.to, tick],
   );
+  // A refresh of the same query (timer or live update) keeps pages the user loaded with "Load
+  // more" and puts new traces on top; a different query starts over.
+  const queryKey = `${filterKey}|${range.relative ?? `${range.from}-${range.to}`}`;
+  const shownKey = useRef('');
   useEffect(() => {
-    if (first.data) setPages({ items: first.data.items, next: first.data.nextCursor });
+    if (!first.data) return;
+    const fresh = first.data;
+    setPages((cur) => {
+      if (shownKey.current !== queryKey || cur.items.length <= fresh.items.length) {
+        return { items: fresh.items, next: fresh.nextCursor };
+      }
+      const ids = new Set(fresh.items.map((t) => t.traceId));
+      return { items: [...fresh.items, ...cur.items.filter((t) => !ids.has(t.traceId))], next: cur.next };
+    });
+    shownKey.current = queryKey;
   }, [first.data]);
 
   const loadMore = async () => {
