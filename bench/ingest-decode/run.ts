@@ -4,10 +4,10 @@
  * message objects (decode only: no id hex, no conventions, no cost — a baseline that flatters
  * protobufjs). @opentelemetry/otlp-transformer ships only serializers, no request deserializer.
  *
- *   node --conditions=vigil-source --import tsx bench/ingest-decode/run.ts [--quick] [--seconds N] [--batch 512] [--only-vigil]
+ *   node --conditions=vigil-source --import tsx bench/ingest-decode/run.ts [--quick] [--seconds N] [--batch 512] [--only-vigil] [--json]
  */
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createPriceTable, createRedactor, decodeOtlpTraces, defaultIngestLimits } from '@vigil/core';
@@ -23,7 +23,7 @@ const seconds = opt('--seconds', quick ? 1.5 : 5);
 const batchSize = opt('--batch', 512);
 
 // --- a realistic batch: agent runs with LLM, tool, retrieval and HTTP spans ---------------------
-function makeBatch(n: number): Uint8Array {
+function makeBatch(n: number): { protobuf: Uint8Array; json: Uint8Array } {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({
@@ -125,7 +125,11 @@ function makeBatch(n: number): Uint8Array {
     }
     root.end(t + 1000);
   }
-  return ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans().slice(0, n)) as Uint8Array;
+  const spans = exporter.getFinishedSpans().slice(0, n);
+  return {
+    protobuf: ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array,
+    json: JsonTraceSerializer.serializeRequest(spans) as Uint8Array,
+  };
 }
 
 // --- protobufjs baseline: the OTLP trace schema (opentelemetry-proto v1) -----------------------
@@ -205,7 +209,7 @@ function compare(contenders: [string, () => number][], rounds: number): Map<stri
   return out;
 }
 
-const body = makeBatch(batchSize);
+const { protobuf: body, json: jsonBody } = makeBatch(batchSize);
 const nowUs = Date.now() * 1000;
 const prices = createPriceTable();
 const ctx = { project: 'bench', nowUs, limits: defaultIngestLimits, prices };
@@ -230,6 +234,20 @@ const contenders: [string, () => number][] = [
   [VIGIL, () => decodeOtlpTraces(body, 'protobuf', ctx).rows.length],
   [VIGIL_REDACT, () => decodeOtlpTraces(body, 'protobuf', redactCtx).rows.length],
 ];
+if (args.includes('--json')) {
+  // OTLP/JSON path, against JSON.parse alone (the floor any JSON decoder pays).
+  contenders.push([
+    'vigil decodeOtlpTraces, OTLP/JSON body',
+    () => decodeOtlpTraces(jsonBody, 'json', ctx).rows.length,
+  ]);
+  contenders.push([
+    'floor: TextDecoder + JSON.parse of the JSON body',
+    () => {
+      JSON.parse(new TextDecoder().decode(jsonBody));
+      return batchSize;
+    },
+  ]);
+}
 if (!args.includes('--only-vigil')) {
   contenders.unshift([
     BASE,

@@ -157,53 +157,61 @@ class JsonCtx {
   anyValue(v: unknown, depth: number): AttributeValue {
     if (v === undefined || v === null) return null;
     if (!isObj(v)) bad('AnyValue must be an object');
-    let s = get(v, 'stringValue', 'string_value');
-    if (s !== undefined) {
-      s = str(s, 'stringValue');
-      if (depth > 0 && (s as string).length > this.limits.maxAttributeValueLength) {
-        this.stats.truncated++;
-        return (s as string).slice(0, this.limits.maxAttributeValueLength);
-      }
-      return s as string;
-    }
-    const b = get(v, 'boolValue', 'bool_value');
-    if (b !== undefined) {
-      if (typeof b !== 'boolean') bad('boolValue must be a boolean');
-      return b;
-    }
-    const i = get(v, 'intValue', 'int_value');
-    if (i !== undefined) return int(i, 'intValue');
-    const d = get(v, 'doubleValue', 'double_value');
-    if (d !== undefined) return dbl(d, 'doubleValue');
-    const a = get(v, 'arrayValue', 'array_value');
-    if (a !== undefined) {
-      if (depth >= MAX_VALUE_DEPTH) {
-        this.stats.truncated++;
-        return null;
-      }
-      const values = arr(objOrNull(a, 'arrayValue')?.values, 'arrayValue.values');
-      const out: AttributeValue[] = [];
-      for (const x of values) {
-        if (out.length >= this.limits.maxAttributes) {
-          this.stats.truncated++;
-          break;
+    // An AnyValue holds one field (a oneof): dispatch on its name in one pass over the keys.
+    for (const k in v) {
+      const x = v[k];
+      switch (k) {
+        case 'stringValue':
+        case 'string_value': {
+          const s = str(x, 'stringValue');
+          if (depth > 0 && s.length > this.limits.maxAttributeValueLength) {
+            this.stats.truncated++;
+            return s.slice(0, this.limits.maxAttributeValueLength);
+          }
+          return s;
         }
-        out.push(this.anyValue(x, depth + 1));
+        case 'boolValue':
+        case 'bool_value':
+          if (typeof x !== 'boolean') bad('boolValue must be a boolean');
+          return x;
+        case 'intValue':
+        case 'int_value':
+          return int(x, 'intValue');
+        case 'doubleValue':
+        case 'double_value':
+          return dbl(x, 'doubleValue');
+        case 'arrayValue':
+        case 'array_value': {
+          if (depth >= MAX_VALUE_DEPTH) {
+            this.stats.truncated++;
+            return null;
+          }
+          const values = arr(objOrNull(x, 'arrayValue')?.values, 'arrayValue.values');
+          const out: AttributeValue[] = [];
+          for (const item of values) {
+            if (out.length >= this.limits.maxAttributes) {
+              this.stats.truncated++;
+              break;
+            }
+            out.push(this.anyValue(item, depth + 1));
+          }
+          return out;
+        }
+        case 'kvlistValue':
+        case 'kvlist_value': {
+          if (depth >= MAX_VALUE_DEPTH) {
+            this.stats.truncated++;
+            return null;
+          }
+          const out: Attributes = {};
+          this.keyValues(objOrNull(x, 'kvlistValue')?.values, out, depth + 1);
+          return out;
+        }
+        case 'bytesValue':
+        case 'bytes_value':
+          return str(x, 'bytesValue').slice(0, this.limits.maxAttributeValueLength);
       }
-      return out;
     }
-    const kv = get(v, 'kvlistValue', 'kvlist_value');
-    if (kv !== undefined) {
-      if (depth >= MAX_VALUE_DEPTH) {
-        this.stats.truncated++;
-        return null;
-      }
-      const out: Attributes = {};
-      this.keyValues(objOrNull(kv, 'kvlistValue')?.values, out, depth + 1);
-      return out;
-    }
-    const by = get(v, 'bytesValue', 'bytes_value');
-    if (by !== undefined) return str(by, 'bytesValue').slice(0, this.limits.maxAttributeValueLength);
     return null;
   }
 

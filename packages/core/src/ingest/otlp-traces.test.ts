@@ -386,7 +386,12 @@ describe('decodeOtlpTraces', () => {
 
   test('an attribute named __proto__ stays a plain attribute', () => {
     const startNs = (BigInt(t0) * 1_000_000n).toString();
-    const span = { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), startTimeUnixNano: startNs, endTimeUnixNano: startNs };
+    const span = {
+      traceId: 'ab'.repeat(16),
+      spanId: 'cd'.repeat(8),
+      startTimeUnixNano: startNs,
+      endTimeUnixNano: startNs,
+    };
     const body = `{"resourceSpans":[{"scopeSpans":[{"spans":[${JSON.stringify(span).slice(0, -1)},"attributes":[{"key":"__proto__","value":{"kvlistValue":{"values":[{"key":"polluted","value":{"boolValue":true}}]}}}]}]}]}]}`;
     const row = decodeOtlpTraces(new TextEncoder().encode(body), 'json', ctx()).rows[0];
     assert.equal(Object.getPrototypeOf(row.attributes), Object.prototype);
