@@ -231,6 +231,43 @@ describe('dashboard in Chromium', { timeout: 180_000 }, () => {
     assert.deepEqual(consoleErrors, []);
   });
 
+  test('agent detail shows distribution, tools and versions; models count rate limits per model', async () => {
+    await page.goto(`${started.url}/agents?range=1h`);
+    await page.getByRole('row', { name: /Planner/ }).click();
+    await page.waitForURL(/agent=planner/);
+    await page.getByText('v1.4.0 × 14').waitFor();
+    await page.locator('td:text-is("web_search")').waitFor();
+    await page.getByRole('img', { name: /Latency distribution of 14 runs/ }).waitFor();
+    await settle(page);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-agent-detail.png'), fullPage: true });
+
+    await page.goto(`${started.url}/models?range=1h`);
+    const rateLimited = async (model: string) =>
+      (
+        await page
+          .getByRole('row', { name: new RegExp(model) })
+          .first()
+          .locator('td')
+          .last()
+          .textContent()
+      )?.trim();
+    await page.locator('table[aria-label=Models] >> text=gpt-4o-mini').waitFor();
+    assert.equal(await rateLimited('gpt-4o-mini'), '4');
+    assert.equal(await rateLimited('claude-3-5-haiku'), '0');
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  test('fits a laptop screen', async () => {
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.goto(`${started.url}/?range=1h`);
+    await page.locator('text=Latency p95').waitFor();
+    await settle(page);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no horizontal scroll (${overflow}px)`);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-overview-1280.png') });
+    await page.setViewportSize({ width: 1366, height: 860 });
+  });
+
   test('dark theme renders and persists', async () => {
     await page.goto(`${started.url}/?range=1h`);
     await page.getByRole('button', { name: 'Dark theme' }).click();

@@ -1,5 +1,6 @@
 /** Models: latency percentiles, tokens, cost, errors and rate limits per model and per provider. */
-import { getDashboard, getSpanSeries, listTraces } from '../api/queries.js';
+import { mapLimit } from '../api/client.js';
+import { getDashboard, getSpanSeries, getTrace, listTraces } from '../api/queries.js';
 import type { ModelRow } from '../api/types.js';
 import { Chart } from '../components/Chart.js';
 import { Async, type Column, DataTable, Panel } from '../components/ui.js';
@@ -9,6 +10,9 @@ import { linkTo } from '../lib/router.js';
 import { align, topN } from '../lib/series.js';
 import { stepFor } from '../lib/time.js';
 import { useAsync } from '../lib/useAsync.js';
+
+const RL_SAMPLE = 40;
+const RATE_LIMIT = /rate.?limit|\b429\b|too many requests/i;
 
 interface Row extends ModelRow {
   rateLimited: number;
@@ -27,15 +31,30 @@ export default function Models() {
         listTraces(range, { status: 'error', text: 'rate limit' }, { limit: 1000, signal }),
         listTraces(range, { status: 'error', text: '429' }, { limit: 1000, signal }),
       ]);
+      // Attribute each rate limit to the model of the span that hit it (a trace may use several).
+      const ids = [...new Set([...rl1.items, ...rl2.items].map((t) => t.traceId))];
+      const details = await mapLimit(ids.slice(0, RL_SAMPLE), 6, (id) => getTrace(id, signal).catch(() => null));
       const rl = new Map<string, number>();
-      const seen = new Set<string>();
-      for (const t of [...rl1.items, ...rl2.items]) {
-        if (seen.has(t.traceId)) continue;
-        seen.add(t.traceId);
-        for (const m of t.models ?? []) rl.set(m, (rl.get(m) ?? 0) + 1);
+      for (const d of details) {
+        for (const s of d?.spans ?? []) {
+          if (s.status !== 'error' || !s.model) continue;
+          const text = [
+            s.statusMessage ?? '',
+            ...(s.events ?? []).map((e) =>
+              String(e.attributes?.['exception.message'] ?? e.attributes?.['exception.type'] ?? ''),
+            ),
+          ].join(' ');
+          if (RATE_LIMIT.test(text)) rl.set(s.model, (rl.get(s.model) ?? 0) + 1);
+        }
       }
       const rows: Row[] = (dash.modelMetrics.byModel ?? []).map((m) => ({ ...m, rateLimited: rl.get(m.model) ?? 0 }));
-      return { dash, rows, p95, calls, rlPartial: rl1.nextCursor !== null || rl2.nextCursor !== null };
+      return {
+        dash,
+        rows,
+        p95,
+        calls,
+        rlPartial: rl1.nextCursor !== null || rl2.nextCursor !== null || ids.length > RL_SAMPLE,
+      };
     },
     [range.from, range.to, tick],
   );
@@ -117,8 +136,8 @@ export default function Models() {
                 empty="No model calls in this range."
               />
               <p class="note">
-                Rate-limited: error traces whose messages mention “rate limit” or 429
-                {d.rlPartial ? ' (first 1,000 only)' : ''}.
+                Rate-limited: error spans whose messages mention a rate limit or 429
+                {d.rlPartial ? `, from the ${RL_SAMPLE} most recent such traces` : ''}.
               </p>
             </Panel>
             <div class="grid grid-2">
