@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createPriceTable } from './prices.js';
 import { createRedactor } from './redact.js';
-import { normalizeSdkBatch, parseTimeUs } from './sdk-batch.js';
+import { normalizeSdkBatch, parseSdkTimeUs } from './sdk-batch.js';
 import { defaultIngestLimits, IngestError, type NormalizeContext } from './types.js';
 
 const NOW_MS = Date.now();
@@ -369,12 +369,12 @@ describe('normalizeSdkBatch', () => {
     );
   });
 
-  test('parseTimeUs accepts ISO 8601 and epoch milliseconds', () => {
-    assert.equal(parseTimeUs(1700000000000, 't'), 1700000000000000);
-    assert.equal(parseTimeUs('1700000000000', 't'), 1700000000000000);
-    assert.equal(parseTimeUs(1700000000000.5, 't'), 1700000000000500);
-    assert.equal(parseTimeUs('2023-11-14T22:13:20Z', 't'), 1700000000000000);
-    assert.equal(parseTimeUs('2023-11-14T22:13:20.000001Z', 't'), 1700000000000001);
-    assert.equal(parseTimeUs('2023-11-14T23:13:20+01:00', 't'), 1700000000000000);
+  test('parseSdkTimeUs accepts ISO 8601 and epoch milliseconds', () => {
+    assert.equal(parseSdkTimeUs(1700000000000, 't'), 1700000000000000);
+    assert.equal(parseSdkTimeUs('1700000000000', 't'), 1700000000000000);
+    assert.equal(parseSdkTimeUs(1700000000000.5, 't'), 1700000000000500);
+    assert.equal(parseSdkTimeUs('2023-11-14T22:13:20Z', 't'), 1700000000000000);
+    assert.equal(parseSdkTimeUs('2023-11-14T22:13:20.000001Z', 't'), 1700000000000001);
+    assert.equal(parseSdkTimeUs('2023-11-14T23:13:20+01:00', 't'), 1700000000000000);
   });
 });

@@ -35,7 +35,7 @@ function isObj(v: unknown): v is Obj {
 const FRACTION = /T\d{2}:\d{2}:\d{2}[.,](\d+)/;
 
 /** ISO 8601 or epoch milliseconds → epoch µs; keeps sub-millisecond digits of ISO strings. */
-export function parseTimeUs(v: unknown, field: string): number {
+export function parseSdkTimeUs(v: unknown, field: string): number {
   if (typeof v === 'number') {
     if (!Number.isFinite(v) || v < 0) fail(`${field} must be an ISO 8601 string or epoch milliseconds`);
     return Math.round(v * 1000);
@@ -262,7 +262,7 @@ export function normalizeSdkBatch(body: unknown, ctx: NormalizeContext): SdkBatc
       if (!isObj(ev)) fail('event must be an object');
       const type = ev.type;
       if (typeof type !== 'string') fail('type is required');
-      const timeUs = ev.time === undefined || ev.time === null ? ctx.nowUs : parseTimeUs(ev.time, 'time');
+      const timeUs = ev.time === undefined || ev.time === null ? ctx.nowUs : parseSdkTimeUs(ev.time, 'time');
       const service = optStr(ev, 'serviceName') ?? batchService;
       switch (type) {
         case 'agent_start': {
@@ -293,7 +293,7 @@ export function normalizeSdkBatch(body: unknown, ctx: NormalizeContext): SdkBatc
           const traceId = hexId(ev, 'traceId', 32, true) as string;
           const spanId = hexId(ev, 'runId', 16, true) as string;
           if (ev.startTime === undefined || ev.startTime === null) fail('startTime is required');
-          const startUs = parseTimeUs(ev.startTime, 'startTime');
+          const startUs = parseSdkTimeUs(ev.startTime, 'startTime');
           if (timeUs < startUs) fail('time (the end) is before startTime');
           checkTime(startUs, ctx, 'startTime');
           checkTime(timeUs, ctx, 'time');
@@ -464,8 +464,8 @@ function apiSpan(ev: Obj, ctx: NormalizeContext, stats: DecodeStats, service: st
   const spanId = hexId(ev, 'spanId', 16, true) as string;
   if (ev.startTime === undefined || ev.startTime === null) fail('startTime is required');
   if (ev.endTime === undefined || ev.endTime === null) fail('endTime is required');
-  const startUs = parseTimeUs(ev.startTime, 'startTime');
-  const endUs = parseTimeUs(ev.endTime, 'endTime');
+  const startUs = parseSdkTimeUs(ev.startTime, 'startTime');
+  const endUs = parseSdkTimeUs(ev.endTime, 'endTime');
   if (endUs < startUs) fail('endTime is before startTime');
   checkTime(startUs, ctx, 'startTime');
   checkTime(endUs, ctx, 'endTime');
@@ -480,7 +480,7 @@ function apiSpan(ev: Obj, ctx: NormalizeContext, stats: DecodeStats, service: st
       if (!isObj(e)) fail('span event must be an object');
       events.push({
         name: reqStr(e, 'name'),
-        timeUs: e.time === undefined || e.time === null ? startUs : parseTimeUs(e.time, 'events[].time'),
+        timeUs: e.time === undefined || e.time === null ? startUs : parseSdkTimeUs(e.time, 'events[].time'),
         attributes: attributesOf(e.attributes, ctx, stats),
       });
     }
