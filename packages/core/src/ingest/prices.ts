@@ -51,16 +51,29 @@ export function createPriceTable(overrides: PriceOverride[] = []): PriceTable {
     return hit ? { input: hit.inputPerMTok / 1e6, output: hit.outputPerMTok / 1e6 } : null;
   };
 
-  const cache = new Map<string, Rates | null>();
+  // provider → model → rates; nested maps avoid building a composite key string per lookup.
+  const cache = new Map<string, Map<string, Rates | null>>();
+  let cached = 0;
   return {
     priceFor(model, provider, inputTokens, outputTokens) {
       if (!model) return null;
-      const key = provider ? `${provider}\u0000${model}` : model;
-      let rates = cache.get(key);
+      const p = provider ?? '';
+      let byModel = cache.get(p);
+      if (byModel === undefined) {
+        byModel = new Map();
+        cache.set(p, byModel);
+      }
+      let rates = byModel.get(model);
       if (rates === undefined) {
         rates = overrideRates(model, provider) ?? bundledRates(model, provider);
-        if (cache.size >= MAX_CACHE) cache.clear();
-        cache.set(key, rates);
+        if (cached >= MAX_CACHE) {
+          cache.clear();
+          cached = 0;
+          byModel = new Map();
+          cache.set(p, byModel);
+        }
+        byModel.set(model, rates);
+        cached++;
       }
       if (rates === null) return null;
       return Math.max(inputTokens, 0) * rates.input + Math.max(outputTokens, 0) * rates.output;
