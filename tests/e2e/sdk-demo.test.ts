@@ -48,7 +48,10 @@ describe('demo workload', () => {
         traces++;
         if (t.agentId) agents.add(t.agentId);
         const start = Date.parse(t.startTime);
-        assert.ok(start > t0 - 120_000 && Date.parse(t.endTime) <= Date.now() + 1000, 'timestamps near now');
+        assert.ok(
+          start > t0 - 120_000 && Date.parse(t.endTime) <= Date.now() + 1000,
+          `timestamps near now: ${t.startTime} .. ${t.endTime} (test began ${new Date(t0).toISOString()})`,
+        );
       }
       cursor = r.body.nextCursor;
     } while (cursor);

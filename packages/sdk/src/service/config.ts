@@ -1,4 +1,5 @@
 /** Analytics service configuration: explicit options win over VIGIL_* environment variables, then defaults. */
+import { resolve } from 'node:path';
 
 import type { VigilCoreLike } from '../export/core-backend.js';
 import type { Transport } from '../export/http-backend.js';
@@ -107,7 +108,8 @@ export function resolveConfig(c: AnalyticsConfig = {}, env: NodeJS.ProcessEnv = 
   let storeUrl: string | undefined;
   if (backend === 'duckdb') {
     const path = conn.path ?? env.VIGIL_DUCKDB_PATH;
-    if (path) storeUrl = path.startsWith('duckdb:') ? path : `duckdb:${path}`;
+    // Relative paths are relative to the working directory, as a user would expect.
+    if (path) storeUrl = path.startsWith('duckdb:') ? path : `duckdb:${resolve(path)}`;
     else dataDir = conn.dataDir ?? env.VIGIL_DATA_DIR ?? './.vigil';
   } else if (backend === 'postgres') {
     storeUrl = conn.url ?? env.VIGIL_STORE_URL ?? env.VIGIL_DATABASE_URL ?? env.DATABASE_URL;

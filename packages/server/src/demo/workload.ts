@@ -14,6 +14,7 @@ import {
   type AnalyticsService,
   createAnalyticsService,
   type Logger,
+  NoopTracer,
   readSystemUsage,
   runWithSpan,
   type SpanLike,
@@ -186,8 +187,12 @@ class Timeline {
 }
 
 export async function runDemo(opts: DemoOptions): Promise<{ spans: number; traces: number }> {
-  const rng = new Rng(opts.seed ?? Date.now());
-  const rand = () => rng.next();
+  // Each agent run draws from its own generator (`cur` is switched at the start of every synchronous
+  // section of a run), so a run can be replayed exactly after its dry run even while other runs
+  // interleave with it; background loops draw from `base` only.
+  const base = new Rng(opts.seed ?? Date.now());
+  let cur = base;
+  const rand = () => cur.next();
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const between = (lo: number, hi: number) => lo + rand() * (hi - lo);
   const lognormal = (median: number, sigma = 0.5) => {
@@ -214,6 +219,9 @@ export async function runDemo(opts: DemoOptions): Promise<{ spans: number; trace
   let queueDepth = 20;
 
   function llmCall(tl: Timeline, spec: ModelSpec, purpose: string, agentId: string, sessionId: string): void {
+    const metric = (m: Parameters<AnalyticsService['trackMetric']>[0]) => {
+      if (!tl.dry) svc.trackMetric(m);
+    };
     const longContext = rand() < 0.04; // cost spike: a whole document in the prompt
     const inputTokens = Math.round(longContext ? between(60_000, 120_000) : lognormal(1500, 0.6));
     const outputTokens = Math.round(lognormal(purpose === 'plan' ? 180 : 450, 0.5));
@@ -258,13 +266,13 @@ export async function runDemo(opts: DemoOptions): Promise<{ spans: number; trace
         s.setStatus('ok');
       },
     );
-    svc.trackMetric({
+    metric({
       name: 'demo.llm.tokens',
       value: inputTokens,
       metricType: 'counter',
       dimensions: { model: spec.model, direction: 'input' },
     });
-    svc.trackMetric({
+    metric({
       name: 'demo.llm.tokens',
       value: outputTokens,
       metricType: 'counter',
@@ -273,6 +281,9 @@ export async function runDemo(opts: DemoOptions): Promise<{ spans: number; trace
   }
 
   function toolCall(tl: Timeline, tool: ToolName, agentId: string, sessionId: string): boolean {
+    const metric = (m: Parameters<AnalyticsService['trackMetric']>[0]) => {
+      if (!tl.dry) svc.trackMetric(m);
+    };
     let ok = true;
     if (tool === 'vector_search') {
       tl.span(
@@ -297,7 +308,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ spans: number; trace
           s.setAttribute('retrieval.documents', Math.round(between(3, 8)));
         },
       );
-      svc.trackMetric({
+      metric({
         name: 'demo.tool.latency',
         value: dur,
         unit: 'ms',
@@ -338,7 +349,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ spans: number; trace
         } else s.setStatus('ok');
       },
     );
-    svc.trackMetric({
+    metric({
       name: 'demo.tool.latency',
       value: dur,
       unit: 'ms',
@@ -349,14 +360,43 @@ export async function runDemo(opts: DemoOptions): Promise<{ spans: number; trace
   }
 
   async function oneRun(): Promise<void> {
+    const rng = new Rng(Math.floor(base.next() * 2 ** 32));
+    cur = rng;
     const agent = pick(AGENTS);
     const userId = pick(USERS);
     const sessionId = `sess-${userId.slice(5)}-${Math.floor(rand() * 4)}`;
     const prompt = pick(agent.prompts);
-    // Virtual run length D; the run is "in flight" for a real hold h, and ends at the real now.
-    const hold = between(300, 2500);
-    const virtualMs = Math.max(hold, lognormal(7000, 0.4));
-    const startMs = Date.now() - (virtualMs - hold);
+    const channel = pick(['web', 'slack', 'email', 'api']);
+    const hold = between(300, 2500); // real time the run stays "in flight" (an active agent)
+    const answerMs = lognormal(2500, 0.4);
+    let failed: Error | null = null;
+    const steps = (tl: Timeline, parent: SpanLike | undefined) =>
+      tl.span('plan', { kind: 'chain', parent, agentId: agent.id, sessionId }, null, (chain, ctl) => {
+        llmCall(ctl, MODELS[agent.planner], 'plan', agent.id, sessionId);
+        const nTools = 1 + Math.floor(rand() * 3);
+        let toolFailures = 0;
+        for (let i = 0; i < nTools; i++) {
+          ctl.t += between(5, 40);
+          if (!toolCall(ctl, pick(agent.tools), agent.id, sessionId)) {
+            toolFailures++;
+            if (!ctl.dry) {
+              runWithSpan(chain, () => log.warn('tool failed, continuing with partial context', { agentId: agent.id }));
+            }
+          }
+        }
+        failed =
+          toolFailures > 1 || rand() < 0.03
+            ? new AgentFailure(`${agent.id}: could not complete the task (${toolFailures} tool failures)`)
+            : null;
+      });
+    // Dry run first (same random draws, replayed below) to learn how long the steps take, so that the
+    // run can start that long before it is due to end: every timestamp is then in the past when sent.
+    const saved = rng.state;
+    const dry = new Timeline(svc, 0, counters, undefined, true);
+    steps(dry, undefined);
+    rng.state = saved; // nothing may draw from rng between here and the real run below
+    const virtualMs = Math.max(hold, dry.t + 20 + answerMs);
+    const startMs = Date.now() + hold - virtualMs;
     const run = svc.logAgentStart(agent.id, {
       agentName: agent.name,
       agentVersion: agent.version,
@@ -364,39 +404,22 @@ export async function runDemo(opts: DemoOptions): Promise<{ spans: number; trace
       userId,
       input: prompt,
       time: startMs,
-      attributes: { 'demo.channel': pick(['web', 'slack', 'email', 'api']) },
+      attributes: { 'demo.channel': channel },
     });
     counters.spans++;
     counters.traces++;
     runWithSpan(run.span, () => log.info('agent run started', { agentId: agent.id, sessionId }));
     await sleep(hold);
 
+    cur = rng;
     const tl = new Timeline(svc, startMs, counters);
-    let failed: Error | null = null;
-    tl.span('plan', { kind: 'chain', parent: run.span, agentId: agent.id, sessionId }, null, (chain, ctl) => {
-      llmCall(ctl, MODELS[agent.planner], 'plan', agent.id, sessionId);
-      const nTools = 1 + Math.floor(rand() * 3);
-      let toolFailures = 0;
-      for (let i = 0; i < nTools; i++) {
-        ctl.t += between(5, 40);
-        if (!toolCall(ctl, pick(agent.tools), agent.id, sessionId)) {
-          toolFailures++;
-          runWithSpan(chain, () => log.warn('tool failed, continuing with partial context', { agentId: agent.id }));
-        }
-      }
-      if (toolFailures > 1 || rand() < 0.03) {
-        failed = new AgentFailure(`${agent.id}: could not complete the task (${toolFailures} tool failures)`);
-      }
-    });
-    // The answer is the run's last call, recorded through the seed API: it ends now. When the steps ran
-    // long (a timeout, say) the run simply stays in flight until the answer is due.
+    steps(tl, run.span);
+    // The answer is the run's last call, recorded through the seed API: it ends now.
     const responder = MODELS[agent.responder];
-    const answerMs = lognormal(2500, 0.4);
-    const due = tl.t + 20 + answerMs;
-    if (due > Date.now()) await sleep(due - Date.now());
+    const answerStart = Math.min(tl.t + 20, Date.now() - 50);
     const rateLimited = rand() < 0.03;
     svc.trackModelInference(responder.model, {
-      duration: rateLimited ? answerMs / 10 : answerMs,
+      duration: Date.now() - answerStart,
       provider: responder.provider,
       inputTokens: Math.round(lognormal(2500, 0.5)),
       outputTokens: rateLimited ? 0 : Math.round(lognormal(500, 0.5)),
@@ -436,7 +459,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ spans: number; trace
       } catch (e) {
         log.error('demo worker error', { err: e });
       }
-      await sleep(between(50, 400));
+      await sleep(50 + base.next() * 350);
     }
   }
 
@@ -454,7 +477,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ spans: number; trace
         networkLatency = undefined;
       }
       svc.trackSystemUsage({ ...readSystemUsage(), networkLatency });
-      queueDepth = Math.max(0, queueDepth + Math.round((rand() - 0.5) * 8));
+      queueDepth = Math.max(0, queueDepth + Math.round((base.next() - 0.5) * 8));
       svc.trackMetric({ name: 'demo.queue.depth', value: queueDepth, unit: '{tickets}', metricType: 'gauge' });
     }
   }
