@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { SpanRecord } from '../../model/telemetry.js';
-import type { PostgresStore } from './postgres-store.js';
-import { openTestStore } from './test-support.js';
+import { PostgresStore } from './postgres-store.js';
+import { dropSchema, openTestStore, randomSchema, TEST_PG_URL } from './test-support.js';
 
 const HOUR = 3_600_000_000;
 
@@ -102,5 +102,47 @@ describe('PostgresStore (direct)', () => {
     const res = await store.deleteBefore(1_700_000_000_050_000);
     assert.equal(res.spans, 2); // the 2017 span (dropped partition) + the root (trimmed)
     assert.equal((await store.getTrace('p1', '0af7651916cd43dd8448eb211c80319c')).length, 1);
+  });
+});
+
+describe('several instances at once', () => {
+  test('concurrent migrate() and concurrent first writes into a new day are safe', async () => {
+    const schema = randomSchema();
+    const stores = [0, 1, 2, 3].map(() => PostgresStore.open(TEST_PG_URL, { schema, max: 2 }));
+    try {
+      await Promise.all(stores.map((st) => st.migrate()));
+      const rows = await stores[0].sql.unsafe(
+        `SELECT version, count(*)::int AS n FROM "${schema}".schema_migrations GROUP BY version`,
+      );
+      assert.ok(rows.length >= 2);
+      assert.ok(rows.every((r) => r.n === 1));
+      // Each store has its own partition cache: all four race to create the same new day.
+      const day = Date.UTC(2031, 4, 5) * 1000;
+      await Promise.all(
+        stores.map((st, i) => {
+          const a = st.appender();
+          a.spans([span({ traceId: `${i}`.padStart(32, '0'), startUs: day + i, endUs: day + i + 10 })]);
+          a.logs([
+            {
+              project: 'p1',
+              timeUs: day + i,
+              severity: 9,
+              severityText: 'INFO',
+              body: `l${i}`,
+              traceId: null,
+              spanId: null,
+              serviceName: 's',
+              attributes: {},
+            },
+          ]);
+          return a.commit();
+        }),
+      );
+      const [{ n }] = await stores[0].sql.unsafe(`SELECT count(*)::int AS n FROM "${schema}".spans`);
+      assert.equal(n, 4);
+    } finally {
+      for (const st of stores.slice(1)) await st.close();
+      await dropSchema(stores[0], schema);
+    }
   });
 });
