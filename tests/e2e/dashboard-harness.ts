@@ -188,6 +188,17 @@ export function agentTrace(opts: {
     output: failed ? null : 'done',
     attributes: { 'deployment.environment': 'test' },
   });
+  if (failed) {
+    const bad = spans.find((s) => s.status === 'error' && s.spanId !== rootId) as { spanId: string; endTime: string };
+    spans.push({
+      type: 'log',
+      time: bad.endTime,
+      severity: 'error',
+      body: `step failed: ${opts.error === 'rate_limit' ? 'model rate limited' : 'tool timed out'}`,
+      traceId,
+      spanId: bad.spanId,
+    });
+  }
   return { traceId, rootId, spans };
 }
 

@@ -188,6 +188,10 @@ describe('dashboard in Chromium', { timeout: 180_000 }, () => {
       .waitFor();
     assert.ok((await detail.locator('pre.stack').textContent())?.includes('at '));
     assert.match(page.url(), /span=[0-9a-f]{16}/);
+    // Correlated logs link back to their span.
+    const logs = page.getByRole('table', { name: 'Trace logs' });
+    await logs.getByText(/step failed/).waitFor();
+    await logs.getByRole('button').first().click();
     // Keyboard: arrow keys move the selection.
     await tree.focus();
     await page.keyboard.press('Home');

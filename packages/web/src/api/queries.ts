@@ -2,7 +2,7 @@
 import type { TimeRangeState } from '../lib/time.js';
 import { stepFor, stepParam } from '../lib/time.js';
 import { api, type Params } from './client.js';
-import type { Alert, Anomaly, Dashboard, Page, SeriesResponse, TraceDetail, TraceSummary } from './types.js';
+import type { Alert, Anomaly, Dashboard, LogEntry, Page, SeriesResponse, TraceDetail, TraceSummary } from './types.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -97,6 +97,15 @@ export function listTraces(
 
 export function getTrace(id: string, signal?: AbortSignal): Promise<TraceDetail> {
   return api<TraceDetail>(`/api/v1/traces/${encodeURIComponent(id)}`, undefined, { signal });
+}
+
+/** Logs correlated with one trace; the range spans the trace with a margin for clock skew. */
+export function traceLogs(
+  traceId: string,
+  r: { from: number; to: number },
+  signal?: AbortSignal,
+): Promise<Page<LogEntry>> {
+  return api<Page<LogEntry>>('/api/v1/logs', { traceId, ...rangeParams(r), limit: 200 }, { signal });
 }
 
 export function listAlerts(states: string[], signal?: AbortSignal): Promise<{ items: Alert[] }> {

@@ -61,6 +61,17 @@ export interface TraceSummary {
   costUsd: number;
 }
 
+export interface LogEntry {
+  time: string;
+  severity: number;
+  severityText: string;
+  body: string;
+  traceId: string | null;
+  spanId: string | null;
+  serviceName: string;
+  attributes: Record<string, unknown>;
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;

@@ -1,8 +1,10 @@
 /** Latency distribution as log-scaled buckets: readable from milliseconds to minutes. */
 import { fmtMs, fmtNum } from '../lib/format.js';
 
-export function Histogram({ values, buckets = 24 }: { values: number[]; buckets?: number }) {
+export function Histogram({ values, buckets: maxBuckets = 24 }: { values: number[]; buckets?: number }) {
   const vs = values.filter((v) => Number.isFinite(v) && v > 0);
+  // Fewer, wider buckets for small samples so the shape is readable rather than comb-like.
+  const buckets = Math.max(6, Math.min(maxBuckets, Math.round(2 * Math.sqrt(vs.length))));
   if (vs.length === 0) return <div class="chart-empty">No durations</div>;
   const lo = Math.log10(Math.min(...vs));
   const hi = Math.log10(Math.max(...vs));

@@ -1,7 +1,7 @@
 /** One trace: summary with roll-ups, the waterfall, and the selected span's details. */
 import { Fragment } from 'preact';
 import { useMemo } from 'preact/hooks';
-import { getTrace } from '../api/queries.js';
+import { getTrace, traceLogs } from '../api/queries.js';
 import { type Span, toMs } from '../api/types.js';
 import { Badge, ErrorBox, Loading, Panel, Stat } from '../components/ui.js';
 import { Waterfall } from '../components/Waterfall.js';
@@ -15,6 +15,11 @@ export default function TraceDetailPage({ traceId, params }: { traceId: string; 
   const { tick } = useApp();
   const state = useAsync((signal) => getTrace(traceId, signal), [traceId, tick]);
   const tree = useMemo(() => (state.data ? buildTree(state.data.spans) : null), [state.data]);
+  const logs = useAsync(
+    async (signal) =>
+      tree ? traceLogs(traceId, { from: tree.startMs - 60_000, to: tree.endMs + 60_000 }, signal) : null,
+    [tree],
+  );
   const selectedId = params.get('span') ?? tree?.roots[0]?.span.spanId ?? null;
   const selected = selectedId && tree ? (tree.byId.get(selectedId) ?? null) : null;
 
@@ -77,6 +82,34 @@ export default function TraceDetailPage({ traceId, params }: { traceId: string; 
           {selected ? <SpanDetail n={selected} traceStart={tree.startMs} /> : <div class="muted">Select a span.</div>}
         </Panel>
       </div>
+      {logs.data && logs.data.items.length > 0 && (
+        <Panel title={`Logs (${logs.data.items.length}${logs.data.nextCursor ? '+' : ''})`}>
+          <table class="data" aria-label="Trace logs">
+            <tbody>
+              {logs.data.items.map((l, i) => (
+                <tr key={i}>
+                  <td class="mono">+{fmtMs((toMs(l.time) ?? 0) - tree.startMs)}</td>
+                  <td>
+                    <Badge kind={l.severity >= 17 ? 'error' : l.severity >= 13 ? 'warning' : 'info'}>
+                      {l.severityText || l.severity}
+                    </Badge>
+                  </td>
+                  <td class="wrap">{l.body}</td>
+                  <td>
+                    {l.spanId && tree.byId.has(l.spanId) ? (
+                      <button type="button" class="link" onClick={() => setParams({ span: l.spanId })}>
+                        {tree.byId.get(l.spanId)!.span.name}
+                      </button>
+                    ) : (
+                      ''
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Panel>
+      )}
     </>
   );
 }
