@@ -67,7 +67,8 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
     requestTimeout: 120_000,
     // Per-request logs would dominate the ingest hot path; request metrics cover it.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Our own onRequest hook answers 503 in the JSON error shape while closing.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
   app.decorateRequest('auth', null);
@@ -133,6 +134,11 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
       { method: request.method, route, status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+  });
+  app.addHook('onRequest', async (request) => {
+    if (!accepting && request.url !== '/live') {
+      throw new HttpError(503, 'unavailable', 'server is shutting down', { connection: 'close', 'retry-after': '5' });
+    }
   });
   app.addHook('preClose', async () => {
     accepting = false;

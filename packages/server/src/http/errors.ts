@@ -90,7 +90,11 @@ export function mapError(err: unknown, retryAfterS: number): MappedError {
   }
   if (typeof e?.code === 'string' && FASTIFY_CODES[e.code]) {
     const [status, code] = FASTIFY_CODES[e.code];
-    return { status, code, message: String(e.message), headers: {} };
+    const message =
+      code === 'unsupported_media_type'
+        ? 'unsupported Content-Type: send application/x-protobuf or application/json'
+        : String(e.message);
+    return { status, code, message, headers: {} };
   }
   if (e instanceof SyntaxError || (e?.statusCode === 400 && e?.name === 'SyntaxError')) {
     return { status: 400, code: 'invalid_json', message: `body is not valid JSON: ${e.message}`, headers: {} };
