@@ -17,7 +17,10 @@ import {
 import { ProtoWriter } from './proto-writer.js';
 import { parseRetryAfter } from './retry.js';
 
-/** Where bytes go. The default posts with fetch; the benchmark swaps in one that only counts bytes. */
+/**
+ * Where bytes go. The default posts with fetch; the benchmark swaps in one that only counts bytes.
+ * `body` is only valid until the returned promise settles (its buffer is then reused).
+ */
 export interface Transport {
   post(path: string, body: Uint8Array, contentType: string, signal: AbortSignal): Promise<ExportOutcome>;
 }
@@ -83,7 +86,8 @@ export class HttpBackend implements ExportBackend {
   private readonly transport: Transport;
   private readonly header: EncodedHeader;
   private readonly serviceName: string;
-  private readonly writer = new ProtoWriter();
+  /** Encode buffers, reused once their request settles: no fresh 100+ KiB allocation per batch. */
+  private readonly writers: ProtoWriter[] = [];
 
   constructor(transport: Transport, header: EncodedHeader, serviceName: string) {
     this.transport = transport;
@@ -91,19 +95,30 @@ export class HttpBackend implements ExportBackend {
     this.serviceName = serviceName;
   }
 
+  private async send(
+    path: string,
+    encode: (w: ProtoWriter) => Uint8Array,
+    signal: AbortSignal,
+  ): Promise<ExportOutcome> {
+    const w = this.writers.pop() ?? new ProtoWriter();
+    try {
+      return await this.transport.post(path, encode(w), 'application/x-protobuf', signal);
+    } finally {
+      // A buffer that grew for one huge batch is not kept around.
+      if (this.writers.length < 4 && w.buf.length <= 4 * 1024 * 1024) this.writers.push(w);
+    }
+  }
+
   exportSpans(spans: readonly ReadableVigilSpan[], signal: AbortSignal): Promise<ExportOutcome> {
-    const body = encodeTraces(this.writer, this.header, spans);
-    return this.transport.post('/v1/traces', body, 'application/x-protobuf', signal);
+    return this.send('/v1/traces', (w) => encodeTraces(w, this.header, spans, false), signal);
   }
 
   exportLogs(logs: readonly LogData[], signal: AbortSignal): Promise<ExportOutcome> {
-    const body = encodeLogs(this.writer, this.header, logs, nowUs());
-    return this.transport.post('/v1/logs', body, 'application/x-protobuf', signal);
+    return this.send('/v1/logs', (w) => encodeLogs(w, this.header, logs, nowUs(), false), signal);
   }
 
   exportMetrics(metrics: readonly MetricData[], signal: AbortSignal): Promise<ExportOutcome> {
-    const body = encodeMetrics(this.writer, this.header, metrics);
-    return this.transport.post('/v1/metrics', body, 'application/x-protobuf', signal);
+    return this.send('/v1/metrics', (w) => encodeMetrics(w, this.header, metrics, false), signal);
   }
 
   exportEvents(events: readonly SdkEvent[], signal: AbortSignal): Promise<ExportOutcome> {

@@ -206,7 +206,13 @@ function span(w: ProtoWriter, s: ReadableVigilSpan): void {
 }
 
 /** ExportTraceServiceRequest with one ResourceSpans / ScopeSpans holding all spans. */
-export function encodeTraces(w: ProtoWriter, h: EncodedHeader, spans: readonly ReadableVigilSpan[]): Uint8Array {
+/** `copy` false returns a view into the writer's buffer, valid until the writer is used again. */
+export function encodeTraces(
+  w: ProtoWriter,
+  h: EncodedHeader,
+  spans: readonly ReadableVigilSpan[],
+  copy = true,
+): Uint8Array {
   w.reset();
   w.tag(1, LEN);
   const rs = w.fork();
@@ -219,7 +225,7 @@ export function encodeTraces(w: ProtoWriter, h: EncodedHeader, spans: readonly R
   }
   w.join(ss);
   w.join(rs);
-  return w.finish();
+  return w.finish(copy);
 }
 
 // ---- logs -----------------------------------------------------------------------------------------
@@ -235,7 +241,13 @@ export interface LogData {
   spanId?: string;
 }
 
-export function encodeLogs(w: ProtoWriter, h: EncodedHeader, logs: readonly LogData[], observedUs: number): Uint8Array {
+export function encodeLogs(
+  w: ProtoWriter,
+  h: EncodedHeader,
+  logs: readonly LogData[],
+  observedUs: number,
+  copy = true,
+): Uint8Array {
   w.reset();
   w.tag(1, LEN);
   const rl = w.fork();
@@ -269,7 +281,7 @@ export function encodeLogs(w: ProtoWriter, h: EncodedHeader, logs: readonly LogD
   }
   w.join(sl);
   w.join(rl);
-  return w.finish();
+  return w.finish(copy);
 }
 
 // ---- metrics --------------------------------------------------------------------------------------
@@ -371,7 +383,12 @@ function summaryPoint(w: ProtoWriter, p: MetricPointData, sd: SummaryData): void
   w.join(m);
 }
 
-export function encodeMetrics(w: ProtoWriter, h: EncodedHeader, metrics: readonly MetricData[]): Uint8Array {
+export function encodeMetrics(
+  w: ProtoWriter,
+  h: EncodedHeader,
+  metrics: readonly MetricData[],
+  copy = true,
+): Uint8Array {
   w.reset();
   w.tag(1, LEN);
   const rm = w.fork();
@@ -429,5 +446,5 @@ export function encodeMetrics(w: ProtoWriter, h: EncodedHeader, metrics: readonl
   }
   w.join(sm);
   w.join(rm);
-  return w.finish();
+  return w.finish(copy);
 }

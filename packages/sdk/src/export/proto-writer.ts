@@ -37,9 +37,9 @@ export class ProtoWriter {
     this.pos = 0;
   }
 
-  /** A copy of what was written (the writer's buffer is reused). */
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+  /** What was written: a copy (safe to keep), or a view into the writer's buffer (valid until reset). */
+  finish(copy = true): Uint8Array {
+    return copy ? this.buf.slice(0, this.pos) : this.buf.subarray(0, this.pos);
   }
 
   /**
