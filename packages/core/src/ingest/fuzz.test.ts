@@ -55,6 +55,27 @@ describe('fuzz: decoders never throw anything but IngestError', () => {
     );
   });
 
+  test('random well-formed protobuf structures (valid tags, nested messages) reach deep decoder paths', () => {
+    const tree = fc.letrec((tie) => ({
+      msg: fc.array(tie('field'), { maxLength: 6 }).map((fs) => (fs as number[][]).flat()),
+      field: fc.oneof(
+        fc.tuple(fc.integer({ min: 1, max: 16 }), fc.nat(20000)).map(([n, v]) => [n << 3, ...varint(v)]),
+        fc.integer({ min: 1, max: 16 }).map((n) => [(n << 3) | 1, 0, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x17]),
+        fc.tuple(fc.integer({ min: 1, max: 16 }), tie('msg')).map(([n, m]) => {
+          const body = m as number[];
+          return [(n << 3) | 2, ...varint(body.length), ...body];
+        }),
+      ),
+    }));
+    fc.assert(
+      fc.property(tree.msg, (bytes) => {
+        const b = Uint8Array.from(bytes as number[]);
+        for (const d of decoders) onlyIngestErrors(() => d(b, 'protobuf', ctx));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   test('mutated valid protobuf requests', () => {
     const valid = validTraceBody();
     fc.assert(
