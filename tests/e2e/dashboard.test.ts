@@ -197,6 +197,12 @@ describe('dashboard in Chromium', { timeout: 180_000 }, () => {
     await page.keyboard.press('Home');
     await page.keyboard.press('ArrowDown');
     assert.equal(await page.locator('.wf-row.selected').count(), 1);
+    // Find jumps to a matching span.
+    await page.getByLabel('Find span').fill('gpt-4o');
+    await page.getByLabel('Find span').press('Enter');
+    await page.waitForFunction(() =>
+      document.querySelector('.wf-row.selected .label')?.textContent?.includes('gpt-4o'),
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-trace-detail.png'), fullPage: true });
     assert.deepEqual(consoleErrors, []);
   });

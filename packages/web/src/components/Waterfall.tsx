@@ -71,9 +71,89 @@ export function Waterfall({
     if (next >= 0) onSelect(rows[next].span.spanId);
   };
 
+  // Find: matches by name, model, kind or span id; Enter jumps to the next one, opening its ancestors.
+  const [query, setQuery] = useState('');
+  const matches = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    if (!q) return [] as SpanNode[];
+    const out: SpanNode[] = [];
+    const stack = [...tree.roots].reverse();
+    while (stack.length) {
+      const n = stack.pop()!;
+      const s = n.span;
+      if (
+        s.name.toLowerCase().includes(q) ||
+        s.model?.toLowerCase().includes(q) ||
+        s.kind === q ||
+        s.spanId.startsWith(q)
+      )
+        out.push(n);
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+    }
+    return out;
+  }, [tree, query]);
+  const jump = (dir: 1 | -1) => {
+    if (!matches.length) return;
+    const cur = matches.findIndex((m) => m.span.spanId === selected);
+    const next = matches[(cur + dir + matches.length) % matches.length];
+    // Open collapsed ancestors so the match is visible.
+    let p = next.span.parentSpanId ? tree.byId.get(next.span.parentSpanId) : undefined;
+    const open: string[] = [];
+    while (p) {
+      if (collapsed.has(p.span.spanId)) open.push(p.span.spanId);
+      p = p.span.parentSpanId ? tree.byId.get(p.span.parentSpanId) : undefined;
+    }
+    if (open.length)
+      setCollapsed((s) => {
+        const n = new Set(s);
+        for (const id of open) n.delete(id);
+        return n;
+      });
+    onSelect(next.span.spanId);
+  };
+
+  const matchIds = useMemo(() => new Set(matches.map((m) => m.span.spanId)), [matches]);
   const ticks = [0, 0.25, 0.5, 0.75, 1];
   return (
     <div>
+      <div class="row wf-tools">
+        <input
+          type="search"
+          aria-label="Find span"
+          placeholder="Find span (name, model, kind, id)"
+          value={query}
+          onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              jump(e.shiftKey ? -1 : 1);
+            }
+          }}
+        />
+        {query && (
+          <span class="muted small">
+            {matches.length} match{matches.length === 1 ? '' : 'es'}
+            {matches.length > 0 && ' · Enter for next'}
+          </span>
+        )}
+        <span class="spacer" />
+        <button type="button" class="ghost" onClick={() => setCollapsed(new Set())}>
+          Expand all
+        </button>
+        <button
+          type="button"
+          class="ghost"
+          onClick={() =>
+            setCollapsed(
+              new Set(
+                [...tree.byId.values()].filter((n) => n.children.length && n.depth >= 1).map((n) => n.span.spanId),
+              ),
+            )
+          }
+        >
+          Collapse all
+        </button>
+      </div>
       <div class="wf-axis" aria-hidden="true">
         <span />
         <div class="wf-ticks">
@@ -103,6 +183,7 @@ export function Waterfall({
               traceStart={tree.startMs}
               total={total}
               selected={n.span.spanId === selected}
+              match={matchIds.has(n.span.spanId)}
               collapsed={collapsed.has(n.span.spanId)}
               onSelect={onSelect}
               onToggle={toggle}
@@ -120,6 +201,7 @@ function Row(p: {
   traceStart: number;
   total: number;
   selected: boolean;
+  match: boolean;
   collapsed: boolean;
   onSelect: (id: string) => void;
   onToggle: (id: string) => void;
@@ -140,7 +222,7 @@ function Row(p: {
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: the tree container handles the keyboard
     <div
-      class={`wf-row ${p.selected ? 'selected' : ''}`}
+      class={`wf-row ${p.selected ? 'selected' : ''} ${p.match ? 'match' : ''}`}
       style={{ top: p.top }}
       role="treeitem"
       tabIndex={-1}
