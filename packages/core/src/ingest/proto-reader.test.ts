@@ -38,6 +38,14 @@ describe('ProtoReader', () => {
     assert.throws(() => r().skip(6, 0), /unsupported wire type 6/);
   });
 
+  test('the key cache copies bytes: a reused Node Buffer (slice() is a view there) cannot corrupt it', () => {
+    const body = Buffer.from('service.name');
+    assert.equal(new ProtoReader(body).key(0, body.length), 'service.name');
+    body.write('servXce.name'); // same length and sampled bytes (0, 3, 6, 11), different key
+    assert.equal(new ProtoReader(body).key(0, body.length), 'servXce.name');
+    assert.equal(new ProtoReader(Buffer.from('service.name')).key(0, 12), 'service.name');
+  });
+
   test('strings: ASCII, UTF-8, interned keys, invalid UTF-8 replaced and counted', () => {
     const enc = new TextEncoder();
     const bytes = enc.encode('gen_ai.systemhéllo wörld, a string longer than the short path');

@@ -248,7 +248,8 @@ export class ProtoReader {
     for (let i = start; i < end; i++) if (buf[i] >= 0x80) return this.utf8(start, end);
     const s = this.node !== null ? this.node.latin1Slice(start, end) : this.string(start, end);
     KEY_CACHE[slot] = s;
-    KEY_BYTES[slot] = buf.slice(start, end);
+    // A copy, never a view: Node Buffers' slice() aliases the request body, which gets reused.
+    KEY_BYTES[slot] = new Uint8Array(buf.subarray(start, end));
     KEY_TAGS[slot] = KEY_TAG_UNSET;
     this.keySlot = slot;
     return s;
