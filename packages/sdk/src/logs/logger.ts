@@ -99,7 +99,11 @@ export class Logger {
           line.spanId = span.spanId;
         }
         Object.assign(line, attrs);
-        this.write(`${JSON.stringify(line)}\n`);
+        try {
+          this.write(`${JSON.stringify(line)}\n`);
+        } catch {
+          // a broken local sink must not stop export
+        }
       }
       exporter?.({
         timeUs,
