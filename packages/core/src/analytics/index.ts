@@ -2,6 +2,7 @@ export * from './anomalies.js';
 export * from './correlation.js';
 export * from './csv.js';
 export * from './detectors/index.js';
+export * from './forecast/index.js';
 export * from './format.js';
 export * from './hypothesis.js';
 export * from './seasonality.js';

@@ -76,12 +76,18 @@ export function detectSeasonality(
   const minStrength = opts.minStrength ?? 0.3;
   const minCycles = opts.minCycles ?? 2;
   let best = none;
+  let bestProminence = 0;
   for (const p of opts.candidatesMs ?? [HOUR_MS, DAY_MS, WEEK_MS]) {
     const lag = Math.round(p / stepMs);
     if (lag < 4 || values.length < minCycles * lag + 1) continue;
     const r = autocorrelation(values, lag);
-    // Prefer the longer period on near ties: a daily cycle also correlates at 7 days.
-    if (r >= minStrength && r > best.strength + 0.05) best = { periodMs: p, lag, strength: r, stepMs };
+    // A real cycle correlates at its period much more than half-way through it; a merely smooth
+    // series correlates at every short lag, more at the half than at the full one.
+    const prominence = r - autocorrelation(values, Math.round(lag / 2));
+    if (r >= minStrength && prominence >= 0.1 && prominence > bestProminence) {
+      best = { periodMs: p, lag, strength: r, stepMs };
+      bestProminence = prominence;
+    }
   }
   return best;
 }

@@ -1,0 +1,3 @@
+export * from './capacity.js';
+export * from './forecast.js';
+export * from './models.js';

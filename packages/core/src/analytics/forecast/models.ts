@@ -1,0 +1,184 @@
+/**
+ * Forecasting models over a regularly spaced series (values only; the caller owns time).
+ * Each returns point forecasts and the standard deviation of the h-step forecast error, from
+ * which intervals are drawn at any confidence.
+ */
+
+export interface ModelForecast {
+  mean: number[];
+  /** Standard deviation of the forecast error at each horizon. */
+  sd: number[];
+  /** One-step in-sample residual standard deviation. */
+  sigma: number;
+}
+
+export type ModelName = 'linear' | 'holt_winters' | 'seasonal_naive';
+
+/** Least-squares line through the history, with the textbook prediction-interval variance. */
+export function linearForecast(y: readonly number[], horizon: number): ModelForecast {
+  const n = y.length;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += i;
+    my += y[i];
+  }
+  mx /= n;
+  my /= n;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (i - mx) ** 2;
+    sxy += (i - mx) * (y[i] - my);
+  }
+  const b = sxx === 0 ? 0 : sxy / sxx;
+  const a = my - b * mx;
+  let sse = 0;
+  for (let i = 0; i < n; i++) sse += (y[i] - a - b * i) ** 2;
+  const sigma = Math.sqrt(sse / Math.max(1, n - 2));
+  const mean: number[] = [];
+  const sd: number[] = [];
+  for (let h = 1; h <= horizon; h++) {
+    const x = n - 1 + h;
+    mean.push(a + b * x);
+    sd.push(sigma * Math.sqrt(1 + 1 / n + (sxx === 0 ? 0 : (x - mx) ** 2 / sxx)));
+  }
+  return { mean, sd, sigma };
+}
+
+/**
+ * Seasonal naive: the value one season ago (plain naive when m ≤ 1). Error sd grows with the
+ * number of whole seasons ahead, as for a seasonal random walk.
+ */
+export function seasonalNaiveForecast(y: readonly number[], horizon: number, m: number): ModelForecast {
+  const n = y.length;
+  const period = m > 1 && n > m ? m : 1;
+  let ss = 0;
+  let k = 0;
+  for (let i = period; i < n; i++) {
+    ss += (y[i] - y[i - period]) ** 2;
+    k++;
+  }
+  const sigma = k > 0 ? Math.sqrt(ss / k) : 0;
+  const mean: number[] = [];
+  const sd: number[] = [];
+  for (let h = 1; h <= horizon; h++) {
+    // The same phase in the last observed season: y[n − 1 + h − m·⌈h/m⌉].
+    mean.push(y[n - 1 + h - period * Math.ceil(h / period)]);
+    sd.push(sigma * Math.sqrt(period > 1 ? Math.ceil(h / period) : h));
+  }
+  return { mean, sd, sigma };
+}
+
+export interface HoltWintersParams {
+  alpha: number;
+  beta: number;
+  gamma: number;
+  phi: number;
+}
+
+interface HwState {
+  level: number;
+  trend: number;
+  season: Float64Array;
+  sse: number;
+  count: number;
+}
+
+function hwRun(y: readonly number[], m: number, p: HoltWintersParams): HwState {
+  const seasonal = m > 1;
+  const n = y.length;
+  const season = new Float64Array(Math.max(1, m));
+  let level: number;
+  let trend: number;
+  let start: number;
+  if (seasonal) {
+    // Initial level/trend from the first two seasons, seasonal indices from the first season.
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < m; i++) {
+      s1 += y[i];
+      s2 += y[m + i];
+    }
+    s1 /= m;
+    s2 /= m;
+    level = s1;
+    trend = (s2 - s1) / m;
+    for (let i = 0; i < m; i++) season[i] = y[i] - (s1 + trend * (i - (m - 1) / 2));
+    start = m;
+  } else {
+    level = y[0];
+    trend = n > 1 ? y[1] - y[0] : 0;
+    start = 1;
+  }
+  let sse = 0;
+  let count = 0;
+  // Robust updating (Gelper, Fried & Croux 2010): errors beyond ±3σ are clipped before they
+  // move level, trend and season, so a spike is not read as a new level. σ tracks |error|.
+  let scale = Number.NaN;
+  for (let t = start; t < n; t++) {
+    const si = seasonal ? t % m : 0;
+    const s = seasonal ? season[si] : 0;
+    const f = level + p.phi * trend + s;
+    const raw = y[t] - f;
+    const sigma = 1.25 * scale;
+    const e = Number.isNaN(scale) || sigma === 0 ? raw : Math.max(-CLIP * sigma, Math.min(CLIP * sigma, raw));
+    scale = Number.isNaN(scale) ? Math.abs(raw) : scale + 0.05 * (Math.abs(e) - scale);
+    // Fit on the clipped (Huber-like) loss too, so spikes do not pick the parameters.
+    sse += e * e;
+    count++;
+    const prevLevel = level;
+    level = prevLevel + p.phi * trend + p.alpha * e;
+    trend = p.phi * trend + p.beta * p.alpha * e;
+    if (seasonal) season[si] = s + p.gamma * (1 - p.alpha) * e;
+  }
+  return { level, trend, season, sse, count };
+}
+
+/** Errors beyond this many σ are clipped before they update the state. */
+const CLIP = 3;
+const ALPHAS = [0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.9];
+const BETAS = [0, 0.02, 0.1];
+const GAMMAS = [0.02, 0.1, 0.3];
+/** Trend damping: a fitted trend fades over ~10 steps instead of being extrapolated forever. */
+const PHI = 0.9;
+
+/**
+ * Additive Holt-Winters (error-correction form of ETS(A,Ad,A)) with a damped trend, smoothing
+ * parameters picked from a small grid by one-step in-sample squared error. Without a season
+ * (m ≤ 1 or under two seasons of data) it is Holt's damped linear trend.
+ */
+export function holtWintersForecast(
+  y: readonly number[],
+  horizon: number,
+  m: number,
+): ModelForecast & { params: HoltWintersParams } {
+  const period = m > 1 && y.length >= 2 * m + 2 ? m : 1;
+  let best: { st: HwState; p: HoltWintersParams } | null = null;
+  for (const alpha of ALPHAS)
+    for (const beta of BETAS)
+      for (const gamma of period > 1 ? GAMMAS : [0]) {
+        const p = { alpha, beta, gamma, phi: PHI };
+        const st = hwRun(y, period, p);
+        if (!best || st.sse < best.st.sse) best = { st, p };
+      }
+  const { st, p } = best!;
+  const sigma = Math.sqrt(st.sse / Math.max(1, st.count - 3));
+  const mean: number[] = [];
+  const sd: number[] = [];
+  const n = y.length;
+  let phiSum = 0;
+  let varSum = 1;
+  for (let h = 1; h <= horizon; h++) {
+    phiSum += p.phi ** h;
+    const s = period > 1 ? st.season[(n - 1 + h) % period] : 0;
+    mean.push(st.level + phiSum * st.trend + s);
+    sd.push(sigma * Math.sqrt(varSum));
+    // ETS(A,Ad,A) variance recursion: c_j = α(1 + β·Σφ^i) + γ(1 − α)·[j ≡ 0 mod m].
+    let phiJ = 0;
+    for (let i = 1; i <= h; i++) phiJ += p.phi ** i;
+    const c = p.alpha * (1 + p.beta * phiJ) + (period > 1 && h % period === 0 ? p.gamma * (1 - p.alpha) : 0);
+    varSum += c * c;
+  }
+  return { mean, sd, sigma, params: p };
+}
