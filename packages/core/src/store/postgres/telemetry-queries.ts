@@ -164,12 +164,80 @@ export async function listTraces(sql: Sql, t: string, project: string, q: TraceQ
       `(start_us < ${intLit(cursor.t)} OR (start_us = ${intLit(cursor.t)} AND trace_id COLLATE "C" < ${p.add(cursor.id)}))`,
     );
   }
+  const unfiltered = having.length === 0 && outer.length === (cursor ? 1 : 0);
   let width = 3_600_000_000;
   for (;;) {
     const lo = Math.max(q.fromUs, hi - width);
-    const rows = await sql.unsafe(
-      `WITH t AS (
-        SELECT trace_id,
+    let rows: readonly Row[];
+    if (unfiltered) {
+      // No filter needs whole traces: pick the page's trace ids from (trace_id, start_us) alone,
+      // then roll up only those traces through the trace_id index.
+      const p1 = new Params();
+      const proj1 = p1.add(project);
+      const cursorCond = cursor
+        ? `AND (min(start_us) < ${intLit(cursor.t)} OR (min(start_us) = ${intLit(cursor.t)} AND trace_id COLLATE "C" < ${p1.add(cursor.id)}))`
+        : '';
+      const ids = await sql.unsafe(
+        `SELECT trace_id, min(start_us) AS start_us FROM ${t}.spans
+         WHERE project = ${proj1} AND start_us >= ${intLit(lo - TRACE_LOOKBACK_US)} AND start_us < ${intLit(hi)}
+         GROUP BY trace_id
+         HAVING min(start_us) >= ${intLit(lo)} AND min(start_us) < ${intLit(hi)} ${cursorCond}
+         ORDER BY start_us DESC, trace_id COLLATE "C" DESC LIMIT ${limit + 1}`,
+        p1.values as never,
+      );
+      if (!(ids.length > limit || lo <= q.fromUs)) {
+        width *= 8;
+        continue;
+      }
+      rows =
+        ids.length === 0
+          ? []
+          : await sql.unsafe(
+              `WITH t AS (
+                ${TRACE_AGGREGATES}
+                FROM ${t}.spans
+                WHERE project = $1 AND start_us >= ${intLit(lo - TRACE_LOOKBACK_US)}
+                  AND start_us < ${intLit(hi + TRACE_LOOKAHEAD_US)} AND trace_id = ANY($2::text[])
+                GROUP BY trace_id
+              )
+              SELECT *, CASE WHEN error_count > 0 THEN 'error' ELSE root->>4 END AS status FROM t
+              ORDER BY start_us DESC, trace_id COLLATE "C" DESC`,
+              [project, ids.map((r) => r.trace_id as string)] as never,
+            );
+    } else {
+      rows = await sql.unsafe(
+        `WITH t AS (
+          ${TRACE_AGGREGATES}
+          FROM ${t}.spans
+          WHERE project = ${proj} AND start_us >= ${intLit(lo - TRACE_LOOKBACK_US)}
+            AND start_us < ${intLit(hi + TRACE_LOOKAHEAD_US)}
+          GROUP BY trace_id
+          HAVING min(start_us) >= ${intLit(lo)} AND min(start_us) < ${intLit(hi)}
+            ${having.map((h) => `AND ${h}`).join(' ')}
+        ), s AS (
+          SELECT *, CASE WHEN error_count > 0 THEN 'error' ELSE root->>4 END AS status FROM t
+        )
+        SELECT * FROM s ${outer.length ? `WHERE ${outer.join(' AND ')}` : ''}
+        ORDER BY start_us DESC, trace_id COLLATE "C" DESC
+        LIMIT ${limit + 1}`,
+        p.values as never,
+      );
+      if (!(rows.length > limit || lo <= q.fromUs)) {
+        width *= 8;
+        continue;
+      }
+    }
+    const items = rows.slice(0, limit).map(rowToTraceSummary);
+    const last = items[items.length - 1];
+    return {
+      items,
+      nextCursor: rows.length > limit ? encodeCursor({ t: last.startUs, id: last.traceId }) : null,
+    };
+  }
+}
+
+/** Per-trace roll-ups over its spans (the SELECT list of the trace list's GROUP BY trace_id). */
+const TRACE_AGGREGATES = `SELECT trace_id,
           (array_agg(jsonb_build_array(span_id, name, kind, service_name, status)
              ORDER BY (parent_span_id IS NOT NULL), start_us, span_id))[1] AS root,
           min(start_us) AS start_us,
@@ -181,31 +249,7 @@ export async function listTraces(sql: Sql, t: string, project: string, q: TraceQ
           array_agg(DISTINCT model ORDER BY model) FILTER (WHERE model IS NOT NULL) AS models,
           coalesce(sum(input_tokens), 0)::float8 AS input_tokens,
           coalesce(sum(output_tokens), 0)::float8 AS output_tokens,
-          coalesce(sum(cost_usd), 0)::float8 AS cost_usd
-        FROM ${t}.spans
-        WHERE project = ${proj} AND start_us >= ${intLit(lo - TRACE_LOOKBACK_US)} AND start_us < ${intLit(hi + TRACE_LOOKAHEAD_US)}
-        GROUP BY trace_id
-        HAVING min(start_us) >= ${intLit(lo)} AND min(start_us) < ${intLit(hi)}
-          ${having.map((h) => `AND ${h}`).join(' ')}
-      ), s AS (
-        SELECT *, CASE WHEN error_count > 0 THEN 'error' ELSE root->>4 END AS status FROM t
-      )
-      SELECT * FROM s ${outer.length ? `WHERE ${outer.join(' AND ')}` : ''}
-      ORDER BY start_us DESC, trace_id COLLATE "C" DESC
-      LIMIT ${limit + 1}`,
-      p.values as never,
-    );
-    if (rows.length > limit || lo <= q.fromUs) {
-      const items = rows.slice(0, limit).map(rowToTraceSummary);
-      const last = items[items.length - 1];
-      return {
-        items,
-        nextCursor: rows.length > limit ? encodeCursor({ t: last.startUs, id: last.traceId }) : null,
-      };
-    }
-    width *= 8;
-  }
-}
+          coalesce(sum(cost_usd), 0)::float8 AS cost_usd`;
 
 function rowToTraceSummary(r: Row): TraceSummary {
   const root = jsonOr<string[]>(r.root, []);
