@@ -114,6 +114,7 @@ describe('dashboard in Chromium', { timeout: 180_000 }, () => {
     await page.getByLabel('API key').fill('not-a-valid-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('That API key was not accepted.').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-sign-in.png') });
     consoleErrors.length = 0; // the rejected key's 401 is expected noise
     await page.getByLabel('API key').fill(key);
     await page.getByRole('button', { name: 'Sign in' }).click();

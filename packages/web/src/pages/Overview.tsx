@@ -118,7 +118,7 @@ function OverviewBody({
           <code>/v1/traces</code>, or pick a wider time range.
         </div>
       )}
-      <div class="stats">
+      <div class="stats stats-overview">
         <Stat label="Active agents" value={fmtInt(a.activeAgents)} delta={change(a.activeAgents, pa?.activeAgents)} />
         <Stat label="Runs" value={fmtNum(a.totalRuns)} delta={change(a.totalRuns, pa?.totalRuns)} trend={s('runs')} />
         <Stat
@@ -129,10 +129,18 @@ function OverviewBody({
         />
         <Stat
           label="Error rate"
+          hint="Share of agent runs that ended in error"
           value={fmtPct(a.errorRate)}
           delta={change(a.errorRate, pa?.errorRate)}
           upIsGood={false}
           trend={s('error_rate')}
+        />
+        <Stat
+          label="Cost"
+          value={fmtUsd(m.totalCost)}
+          delta={change(m.totalCost, pm?.totalCost)}
+          upIsGood={false}
+          trend={s('cost')}
         />
         <Stat
           label="Latency p50"
@@ -162,13 +170,6 @@ function OverviewBody({
           upIsGood={false}
           trend={s('tokens')}
           hint={`${fmtInt(m.inputTokens)} in / ${fmtInt(m.outputTokens)} out`}
-        />
-        <Stat
-          label="Cost"
-          value={fmtUsd(m.totalCost)}
-          delta={change(m.totalCost, pm?.totalCost)}
-          upIsGood={false}
-          trend={s('cost')}
         />
       </div>
       <div class="grid grid-2">
