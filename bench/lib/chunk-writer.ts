@@ -2,7 +2,9 @@
  * Column-major bulk writer: fills DuckDB data chunks (2048 rows) straight from JS typed arrays and
  * hands each chunk to the appender in one call. Compared with the row appender (one native call
  * per value, a BigInt per timestamp) numbers and timestamps cost one memcpy per column per chunk;
- * only strings still need a native call each. bench/store measures both paths.
+ * only strings still need a native call each. bench/store measures both paths; the row appender
+ * came out as fast or faster (strings dominate, and a chunk's strings get copied twice), so the
+ * store uses rows and this stays as the bench's comparison.
  *
  * Uses the raw @duckdb/node-bindings (the engine under @duckdb/node-api, same version) for vector
  * memory access, which the high-level API only offers per value.
@@ -18,6 +20,8 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
+import type { LogRecord, MetricPoint, SpanRecord } from '@vigil/core';
+import { attrsJson, eventsJson, labelsJson } from '../../packages/core/src/store/duckdb/row-writers.js';
 
 export type ColumnKind = 'varchar' | 'timestamp' | 'double' | 'integer';
 
@@ -135,3 +139,57 @@ export class ChunkWriter<R> {
     }
   }
 }
+
+/** The spans table's columns for the chunk writer, in table order (see migrations.ts). */
+export const SPAN_CHUNK_COLUMNS: readonly ColumnSpec<SpanRecord>[] = [
+  { kind: 'varchar', get: (s) => s.project },
+  { kind: 'timestamp', get: (s) => s.startUs },
+  { kind: 'timestamp', get: (s) => s.endUs },
+  { kind: 'double', get: (s) => (s.endUs - s.startUs) / 1000 },
+  { kind: 'varchar', get: (s) => s.traceId },
+  { kind: 'varchar', get: (s) => s.spanId },
+  { kind: 'varchar', get: (s) => s.parentSpanId },
+  { kind: 'varchar', get: (s) => s.serviceName },
+  { kind: 'varchar', get: (s) => s.name },
+  { kind: 'varchar', get: (s) => s.kind },
+  { kind: 'varchar', get: (s) => s.status },
+  { kind: 'varchar', get: (s) => s.statusMessage },
+  { kind: 'varchar', get: (s) => s.model },
+  { kind: 'varchar', get: (s) => s.provider },
+  { kind: 'integer', get: (s) => s.inputTokens },
+  { kind: 'integer', get: (s) => s.outputTokens },
+  { kind: 'double', get: (s) => s.costUsd },
+  { kind: 'varchar', get: (s) => s.agentId },
+  { kind: 'varchar', get: (s) => s.agentName },
+  { kind: 'varchar', get: (s) => s.agentVersion },
+  { kind: 'varchar', get: (s) => s.sessionId },
+  { kind: 'varchar', get: (s) => s.userId },
+  { kind: 'varchar', get: (s) => attrsJson(s.attributes) },
+  { kind: 'varchar', get: (s) => eventsJson(s.events) },
+  { kind: 'varchar', get: (s) => s.input },
+  { kind: 'varchar', get: (s) => s.output },
+];
+
+export const METRIC_CHUNK_COLUMNS: readonly ColumnSpec<MetricPoint>[] = [
+  { kind: 'varchar', get: (m) => m.project },
+  { kind: 'timestamp', get: (m) => m.timeUs },
+  { kind: 'varchar', get: (m) => m.name },
+  { kind: 'varchar', get: (m) => m.type },
+  { kind: 'varchar', get: (m) => m.unit ?? '' },
+  { kind: 'double', get: (m) => (Number.isFinite(m.value) ? m.value : 0) },
+  { kind: 'varchar', get: (m) => (m.histogram == null ? null : JSON.stringify(m.histogram)) },
+  { kind: 'varchar', get: (m) => labelsJson(m.labels) },
+  { kind: 'varchar', get: (m) => m.serviceName ?? '' },
+];
+
+export const LOG_CHUNK_COLUMNS: readonly ColumnSpec<LogRecord>[] = [
+  { kind: 'varchar', get: (l) => l.project },
+  { kind: 'timestamp', get: (l) => l.timeUs },
+  { kind: 'integer', get: (l) => l.severity | 0 },
+  { kind: 'varchar', get: (l) => l.severityText ?? '' },
+  { kind: 'varchar', get: (l) => l.body ?? '' },
+  { kind: 'varchar', get: (l) => l.traceId },
+  { kind: 'varchar', get: (l) => l.spanId },
+  { kind: 'varchar', get: (l) => l.serviceName ?? '' },
+  { kind: 'varchar', get: (l) => attrsJson(l.attributes) },
+];

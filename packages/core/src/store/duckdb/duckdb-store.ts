@@ -29,14 +29,13 @@ import type {
   TraceQuery,
   TraceSummary,
 } from '../store.js';
-import { ChunkWriter } from './chunk-writer.js';
 import { MIGRATIONS } from './migrations.js';
 import {
-  LOG_CHUNK_COLUMNS,
-  METRIC_CHUNK_COLUMNS,
-  SPAN_CHUNK_COLUMNS,
   writeAgentRunEnds,
   writeAgentRunStarts,
+  writeLogs,
+  writeMetrics,
+  writeSpans,
   writeTraceIndex,
 } from './row-writers.js';
 import { num, numOrNull, type Param, parseJson, query, type Row, strOrNull, tsLit, usCol } from './sql.js';
@@ -76,10 +75,6 @@ export class DuckDbStore implements Store {
   private readonly lock = new Lock();
   private readerBusy: number[];
   private closed = false;
-  // Column-major chunk writers for the big tables (see chunk-writer.ts); used under the write lock.
-  private readonly spanWriter = new ChunkWriter(SPAN_CHUNK_COLUMNS);
-  private readonly metricWriter = new ChunkWriter(METRIC_CHUNK_COLUMNS);
-  private readonly logWriter = new ChunkWriter(LOG_CHUNK_COLUMNS);
 
   private constructor(
     readonly path: string,
@@ -179,16 +174,16 @@ export class DuckDbStore implements Store {
         const nowUs = Date.now() * 1000;
         if (b.spans.length) {
           const spans = flatten(b.spans);
-          await appendTo(c, 'spans', (a) => this.spanWriter.write(a, spans));
+          await appendTo(c, 'spans', (a) => writeSpans(a, spans));
           await appendTo(c, 'trace_index', (a) => writeTraceIndex(a, spans));
         }
         if (b.metrics.length) {
           const metrics = flatten(b.metrics);
-          await appendTo(c, 'metrics', (a) => this.metricWriter.write(a, metrics));
+          await appendTo(c, 'metrics', (a) => writeMetrics(a, metrics));
         }
         if (b.logs.length) {
           const logs = flatten(b.logs);
-          await appendTo(c, 'logs', (a) => this.logWriter.write(a, logs));
+          await appendTo(c, 'logs', (a) => writeLogs(a, logs));
         }
         if (b.starts.length)
           await appendTo(c, 'agent_runs', (a) => {

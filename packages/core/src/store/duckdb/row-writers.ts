@@ -1,7 +1,8 @@
 /**
- * How records map onto table columns, in table order (see migrations.ts): column specs for the
- * chunk writer (the ingest hot path for spans, metrics and logs) and row-appender writers for the
- * small tables and for the bench's row-appender baseline.
+ * Row writers: put normalised records into DuckDB appenders, value by value in table column order
+ * (see migrations.ts). This is the ingest hot path. bench/store compares it with column-major data
+ * chunks (bench/lib/chunk-writer.ts), which measured no faster: strings, the bulk of a span, need
+ * one native call each either way, and a chunk's strings are copied twice.
  */
 import { type DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type {
@@ -12,7 +13,6 @@ import type {
   SpanEvent,
   SpanRecord,
 } from '../../model/telemetry.js';
-import type { ColumnSpec } from './chunk-writer.js';
 
 export function ts(us: number): DuckDBTimestampValue {
   return new DuckDBTimestampValue(BigInt(Math.round(us)));
@@ -172,57 +172,3 @@ export function writeAgentRunEnds(
     a.endRow();
   }
 }
-
-/** The spans table's columns for the chunk writer, in table order (see migrations.ts). */
-export const SPAN_CHUNK_COLUMNS: readonly ColumnSpec<SpanRecord>[] = [
-  { kind: 'varchar', get: (s) => s.project },
-  { kind: 'timestamp', get: (s) => s.startUs },
-  { kind: 'timestamp', get: (s) => s.endUs },
-  { kind: 'double', get: (s) => (s.endUs - s.startUs) / 1000 },
-  { kind: 'varchar', get: (s) => s.traceId },
-  { kind: 'varchar', get: (s) => s.spanId },
-  { kind: 'varchar', get: (s) => s.parentSpanId },
-  { kind: 'varchar', get: (s) => s.serviceName },
-  { kind: 'varchar', get: (s) => s.name },
-  { kind: 'varchar', get: (s) => s.kind },
-  { kind: 'varchar', get: (s) => s.status },
-  { kind: 'varchar', get: (s) => s.statusMessage },
-  { kind: 'varchar', get: (s) => s.model },
-  { kind: 'varchar', get: (s) => s.provider },
-  { kind: 'integer', get: (s) => s.inputTokens },
-  { kind: 'integer', get: (s) => s.outputTokens },
-  { kind: 'double', get: (s) => s.costUsd },
-  { kind: 'varchar', get: (s) => s.agentId },
-  { kind: 'varchar', get: (s) => s.agentName },
-  { kind: 'varchar', get: (s) => s.agentVersion },
-  { kind: 'varchar', get: (s) => s.sessionId },
-  { kind: 'varchar', get: (s) => s.userId },
-  { kind: 'varchar', get: (s) => attrsJson(s.attributes) },
-  { kind: 'varchar', get: (s) => eventsJson(s.events) },
-  { kind: 'varchar', get: (s) => s.input },
-  { kind: 'varchar', get: (s) => s.output },
-];
-
-export const METRIC_CHUNK_COLUMNS: readonly ColumnSpec<MetricPoint>[] = [
-  { kind: 'varchar', get: (m) => m.project },
-  { kind: 'timestamp', get: (m) => m.timeUs },
-  { kind: 'varchar', get: (m) => m.name },
-  { kind: 'varchar', get: (m) => m.type },
-  { kind: 'varchar', get: (m) => m.unit ?? '' },
-  { kind: 'double', get: (m) => (Number.isFinite(m.value) ? m.value : 0) },
-  { kind: 'varchar', get: (m) => (m.histogram == null ? null : JSON.stringify(m.histogram)) },
-  { kind: 'varchar', get: (m) => labelsJson(m.labels) },
-  { kind: 'varchar', get: (m) => m.serviceName ?? '' },
-];
-
-export const LOG_CHUNK_COLUMNS: readonly ColumnSpec<LogRecord>[] = [
-  { kind: 'varchar', get: (l) => l.project },
-  { kind: 'timestamp', get: (l) => l.timeUs },
-  { kind: 'integer', get: (l) => l.severity | 0 },
-  { kind: 'varchar', get: (l) => l.severityText ?? '' },
-  { kind: 'varchar', get: (l) => l.body ?? '' },
-  { kind: 'varchar', get: (l) => l.traceId },
-  { kind: 'varchar', get: (l) => l.spanId },
-  { kind: 'varchar', get: (l) => l.serviceName ?? '' },
-  { kind: 'varchar', get: (l) => attrsJson(l.attributes) },
-];
