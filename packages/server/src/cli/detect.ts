@@ -70,7 +70,7 @@ export const detectCommand: Command = {
 };
 
 async function streamCsv(path: string, scorer: CsvScorer, io: CliIO, flagAt: number | null): Promise<number> {
-  const input =
+  const input: NodeJS.ReadableStream =
     path === '-' ? ((io as CliIO & { stdin?: NodeJS.ReadableStream }).stdin ?? process.stdin) : createReadStream(path);
   const opened = new Promise<void>((resolve, reject) => {
     input.once('error', reject);

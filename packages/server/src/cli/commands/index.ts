@@ -10,4 +10,11 @@ import { exportCommand } from './export.js';
 import { keysCommand } from './keys.js';
 import { serveCommand } from './serve.js';
 
-export const COMMANDS: readonly Command[] = [serveCommand, keysCommand, exportCommand, demoCommand, migrateCommand, detectCommand];
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  keysCommand,
+  exportCommand,
+  demoCommand,
+  migrateCommand,
+  detectCommand,
+];
