@@ -6,7 +6,7 @@
 
 export type { ExportBackend, ExportOutcome, SdkEvent } from './export/backend.js';
 export { toApiSpan, type VigilCoreLike } from './export/core-backend.js';
-export { FetchTransport, HttpBackend, type Transport } from './export/http-backend.js';
+export { HttpBackend, NodeHttpTransport, type Transport } from './export/http-backend.js';
 export {
   encodeHeader,
   encodeLogs,

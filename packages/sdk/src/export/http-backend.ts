@@ -2,6 +2,8 @@
  * Sends telemetry to a Vigil server (or any OTLP/HTTP endpoint): spans, metrics and logs as OTLP
  * protobuf to <url>/v1/{traces,metrics,logs}; Vigil-only events as SDK-batch JSON to <url>/api/v1/ingest.
  */
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { gzip } from 'node:zlib';
 import { nowUs } from '../internal/clock.js';
 import type { ReadableVigilSpan } from '../trace/types.js';
@@ -38,47 +40,72 @@ function gzipAsync(body: Uint8Array): Promise<Buffer> {
   return new Promise((resolve, reject) => gzip(body, (err, out) => (err ? reject(err) : resolve(out))));
 }
 
-export class FetchTransport implements Transport {
-  private readonly base: string;
+/**
+ * POSTs with node:http / node:https and a keep-alive agent. Not fetch: undici keeps idle keep-alive
+ * sockets referenced, which would hold a finished process open until the server drops them; Node's
+ * agent unreferences idle sockets, so an app exits as soon as its telemetry is delivered.
+ */
+export class NodeHttpTransport implements Transport {
+  private readonly base: URL;
   private readonly headers: Record<string, string>;
   private readonly gzip: boolean;
+  private readonly agent: HttpAgent;
+  private readonly request: typeof httpRequest;
 
   constructor(opts: HttpTransportOptions) {
-    this.base = opts.url.replace(/\/+$/, '');
+    this.base = new URL(opts.url.replace(/\/+$/, ''));
     this.headers = { ...opts.headers };
     if (opts.apiKey) this.headers.authorization = `Bearer ${opts.apiKey}`;
     this.gzip = opts.compression === 'gzip';
+    const https = this.base.protocol === 'https:';
+    this.agent = https
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 8 })
+      : new HttpAgent({ keepAlive: true, maxSockets: 8 });
+    this.request = https ? httpsRequest : httpRequest;
   }
 
   async post(path: string, body: Uint8Array, contentType: string, signal: AbortSignal): Promise<ExportOutcome> {
-    const headers: Record<string, string> = { ...this.headers, 'content-type': contentType };
+    const headers: Record<string, string | number> = { ...this.headers, 'content-type': contentType };
     let payload: Uint8Array = body;
     if (this.gzip) {
       payload = await gzipAsync(body); // libuv thread pool: not on the event loop
       headers['content-encoding'] = 'gzip';
     }
-    let res: Response;
-    try {
-      res = await fetch(this.base + path, { method: 'POST', headers, body: payload, signal });
-    } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code;
-      return {
-        ok: false,
-        retryable: true,
-        error: `POST ${path}: ${(e as Error).message}${cause ? ` (${cause})` : ''}`,
+    headers['content-length'] = payload.length;
+    const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
+    return new Promise<ExportOutcome>((resolve) => {
+      let done = false;
+      const finish = (o: ExportOutcome) => {
+        if (!done) {
+          done = true;
+          resolve(o);
+        }
       };
-    }
-    if (res.ok) {
-      await res.arrayBuffer().catch(() => undefined); // drain so the socket is reused
-      return { ok: true };
-    }
-    const text = await res.text().catch(() => '');
-    return {
-      ok: false,
-      retryable: RETRYABLE.has(res.status),
-      retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
-      error: `POST ${path}: HTTP ${res.status} ${text.slice(0, 200)}`,
-    };
+      const req = this.request(url, { method: 'POST', headers, agent: this.agent, signal }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          if (size < 4096) chunks.push(c); // only the start of an error body is worth keeping
+          size += c.length;
+        });
+        res.on('error', (e) => finish({ ok: false, retryable: true, error: `POST ${path}: ${e.message}` }));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return finish({ ok: true });
+          const retryAfter = res.headers['retry-after'];
+          finish({
+            ok: false,
+            retryable: RETRYABLE.has(status),
+            retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+            error: `POST ${path}: HTTP ${status} ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`,
+          });
+        });
+      });
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        finish({ ok: false, retryable: true, error: `POST ${path}: ${e.message}${e.code ? ` (${e.code})` : ''}` }),
+      );
+      req.end(payload);
+    });
   }
 }
 

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { Collector } from '../../test-support/collector.js';
 import { resetWarnOnce, setDiagSink } from '../internal/diag.js';
 import { VigilTracer } from '../trace/tracer.js';
-import { FetchTransport, HttpBackend } from './http-backend.js';
+import { HttpBackend, NodeHttpTransport } from './http-backend.js';
 import { encodeHeader } from './otlp-encode.js';
 import { ExportPipeline, type PipelineOptions } from './pipeline.js';
 import { backoffDelay, defaultRetryPolicy, parseRetryAfter } from './retry.js';
@@ -13,7 +13,7 @@ const DEAD_PORT = 41311; // nothing listens here
 const header = encodeHeader({ 'service.name': 'pipeline-test' }, '@vigil/sdk', 'test');
 
 function pipelineTo(url: string, opts: PipelineOptions = {}, compression?: 'gzip') {
-  const transport = new FetchTransport({ url, apiKey: 'k-123', compression });
+  const transport = new NodeHttpTransport({ url, apiKey: 'k-123', compression });
   const pipeline = new ExportPipeline(new HttpBackend(transport, header, 'pipeline-test'), {
     flushIntervalMs: 60_000, // tests flush explicitly
     retry: { initialDelayMs: 10, maxDelayMs: 50 },

@@ -57,6 +57,8 @@ describe('Logger', () => {
     setLogExporter(null);
     assert.equal(ok[0].severity, 17);
     assert.equal(ok[0].severityText, 'ERROR');
-    assert.deepEqual((ok[0].attributes?.err as { type: string }).type, 'RangeError');
+    const err = ok[0].attributes?.err as { type: string; message: string };
+    assert.equal(err.type, 'RangeError');
+    assert.equal(err.message, 'bad');
   });
 });

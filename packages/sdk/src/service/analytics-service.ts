@@ -7,7 +7,7 @@
 
 import type { ExportBackend, ExportOutcome, SdkEvent } from '../export/backend.js';
 import { CoreBackend, openCore, type VigilCoreLike } from '../export/core-backend.js';
-import { FetchTransport, HttpBackend } from '../export/http-backend.js';
+import { HttpBackend, NodeHttpTransport } from '../export/http-backend.js';
 import { encodeHeader, type LogData, type MetricData } from '../export/otlp-encode.js';
 import { ExportPipeline, type PipelineStats } from '../export/pipeline.js';
 import { nowUs, toEpochUs, usToIso } from '../internal/clock.js';
@@ -183,7 +183,7 @@ export class AnalyticsService {
     if (c.backend === 'http') {
       const transport =
         options.transport ??
-        new FetchTransport({ url: c.url, apiKey: c.apiKey, headers: c.headers, compression: options.compression });
+        new NodeHttpTransport({ url: c.url, apiKey: c.apiKey, headers: c.headers, compression: options.compression });
       this.backend = new HttpBackend(transport, header, c.serviceName);
       this.core = null;
     } else {
