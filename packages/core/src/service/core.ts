@@ -29,6 +29,7 @@ import {
   traceSummaryToJson,
   traceToJson,
 } from '../query/json.js';
+import type { DuckDbStoreOptions } from '../store/duckdb/duckdb-store.js';
 import { openStore } from '../store/open.js';
 import type {
   AlertState,
@@ -46,6 +47,8 @@ export interface VigilCoreOptions {
   dataDir?: string;
   /** `duckdb:///path/file.duckdb`, `postgres://...`; overrides dataDir. */
   storeUrl?: string;
+  /** DuckDB tuning (checkpoint threshold, memory limit, threads) for the embedded store. */
+  duckdb?: DuckDbStoreOptions;
   /** An already-open store (tests, embedding); the core closes it on close(). */
   store?: Store;
   pipeline?: Partial<PipelineOptions>;
@@ -92,7 +95,8 @@ export type VigilCore = Awaited<ReturnType<typeof openVigilCore>>;
 export const DEFAULT_PIPELINE: PipelineOptions = { maxQueueRows: 200_000, flushRows: 10_000, flushMs: 5 };
 
 export async function openVigilCore(opts: VigilCoreOptions = {}) {
-  const store = opts.store ?? (await openStore({ url: opts.storeUrl, dataDir: opts.dataDir ?? './.vigil' }));
+  const store =
+    opts.store ?? (await openStore({ url: opts.storeUrl, dataDir: opts.dataDir ?? './.vigil', duckdb: opts.duckdb }));
   try {
     await store.migrate();
   } catch (err) {

@@ -4,7 +4,7 @@
  * embedded default never pays for the driver).
  */
 import { isAbsolute, join, resolve } from 'node:path';
-import { DuckDbStore } from './duckdb/duckdb-store.js';
+import { DuckDbStore, type DuckDbStoreOptions } from './duckdb/duckdb-store.js';
 import type { Store } from './store.js';
 
 export interface OpenStoreOptions {
@@ -12,11 +12,13 @@ export interface OpenStoreOptions {
   url?: string;
   /** Directory for the default DuckDB file (created if missing); relative duckdb: paths resolve here. */
   dataDir: string;
+  /** Tuning for the DuckDB backend (ignored for PostgreSQL). */
+  duckdb?: DuckDbStoreOptions;
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const url = opts.url?.trim();
-  if (!url) return DuckDbStore.open(join(opts.dataDir, 'vigil.duckdb'));
+  if (!url) return DuckDbStore.open(join(opts.dataDir, 'vigil.duckdb'), opts.duckdb);
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     // Specifier in a variable: the PostgreSQL backend is optional at type level and never loaded
     // unless asked for.
@@ -28,7 +30,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     let path = url.slice('duckdb:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '') path = join(opts.dataDir, 'vigil.duckdb');
     if (path !== ':memory:' && !isAbsolute(path)) path = resolve(opts.dataDir, path);
-    return DuckDbStore.open(path);
+    return DuckDbStore.open(path, opts.duckdb);
   }
   throw new Error(`unsupported store URL "${url}": use duckdb:<path>, postgres:// or postgresql://`);
 }

@@ -45,6 +45,10 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
       dataDir: config.dataDir,
       storeUrl: config.store || undefined,
       pipeline: { maxQueueRows: config.queueMaxRows, flushRows: config.flushRows, flushMs: config.flushMs },
+      duckdb: {
+        checkpointThreshold: config.duckdbCheckpoint || undefined,
+        memoryLimit: config.duckdbMemoryLimit || undefined,
+      },
     }));
 
   const metrics = createServerMetrics(() => core.pipeline.stats().queuedRows);
