@@ -41,6 +41,21 @@ function matchRoute(path: string): Route | null {
 }
 
 const loaded = new Map<Route, PageModule>();
+const loading = new Map<Route, Promise<PageModule>>();
+
+/** Loads a page's chunk once; started at boot for the first page so it overlaps app start-up. */
+function loadRoute(route: Route): Promise<PageModule> {
+  let p = loading.get(route);
+  if (!p) {
+    p = route.load();
+    p.catch(() => loading.delete(route));
+    loading.set(route, p);
+  }
+  return p;
+}
+
+const initialRoute = matchRoute(window.location.pathname);
+if (initialRoute) void loadRoute(initialRoute).catch(() => {});
 
 function PageHost({ route, path, params }: { route: Route; path: string; params: URLSearchParams }) {
   const [mod, setMod] = useState<PageModule | undefined>(() => loaded.get(route));
@@ -53,7 +68,7 @@ function PageHost({ route, path, params }: { route: Route; path: string; params:
     }
     setMod(undefined);
     let live = true;
-    route.load().then(
+    loadRoute(route).then(
       (m) => {
         loaded.set(route, m);
         if (live) setMod(m);

@@ -36,8 +36,12 @@ export default function Overview() {
     },
     [range.from, range.to, tick],
   );
-  const series = useAsync<SeriesMap>(
+  // The trend series wait for the first headline answer: the browser opens only a few connections
+  // per host, and the numbers matter first.
+  const headlineReady = state.data !== undefined || state.error !== undefined;
+  const series = useAsync<SeriesMap | undefined>(
     async (signal) => {
+      if (!headlineReady) return undefined;
       const all = await Promise.all(
         MEASURES.map((m) =>
           m === 'runs'
@@ -47,7 +51,7 @@ export default function Overview() {
       );
       return Object.fromEntries(MEASURES.map((m, i) => [m, all[i]])) as SeriesMap;
     },
-    [range.from, range.to, tick],
+    [range.from, range.to, tick, headlineReady],
   );
 
   return (
