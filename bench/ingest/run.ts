@@ -14,7 +14,6 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rawInsertRate } from '../lib/raw-insert.js';
 import { makeSpans } from '../lib/spans.js';
 import { encodeSpans } from './otlp-encode.js';
 
@@ -205,6 +204,7 @@ async function main() {
   let rawPerCpuS: number | null = null;
   if (!skipRaw) {
     const rawRows = rows.slice(0, Math.min(rows.length, quick ? 50_000 : 200_000));
+    const { rawInsertRate } = await import('../lib/raw-insert.js');
     const c0 = process.cpuUsage();
     const r = await rawInsertRate(join(dir, 'raw.duckdb'), rawRows, { batchSize: 10_000 });
     const c1 = process.cpuUsage(c0);
