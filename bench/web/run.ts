@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { generateApiKey } from '@vigil/core';
 import { DEFAULT_CONFIG, startServer } from '@vigil/server';
-import { ensureWebBuild, hex, ingest, launchChromium, seed } from '../../tests/e2e/dashboard-harness.js';
+import { bigTrace, ensureWebBuild, ingest, launchChromium, seed } from '../../tests/e2e/dashboard-harness.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,52 +45,6 @@ const p95 = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)] : Number.NaN;
 };
-
-/** One trace with `n` spans: an agent root, steps of llm/tool children nested a few levels deep. */
-function bigTrace(n: number, startMs: number) {
-  const traceId = hex(16);
-  const root = hex(8);
-  const iso = (ms: number) => new Date(ms).toISOString();
-  const events: Record<string, unknown>[] = [];
-  const totalMs = 60_000;
-  events.push({
-    type: 'span',
-    traceId,
-    spanId: root,
-    parentSpanId: null,
-    name: 'bench big run',
-    kind: 'agent',
-    startTime: iso(startMs),
-    endTime: iso(startMs + totalMs),
-    status: 'ok',
-    agentId: 'bench',
-    agentName: 'Bench agent',
-  });
-  let parent = root;
-  for (let i = 1; i < n; i++) {
-    // Every 10th span opens a new step under the root; the others nest under the current step.
-    const isStep = i % 10 === 1;
-    const id = hex(8);
-    const t = startMs + (i / n) * (totalMs - 100);
-    events.push({
-      type: 'span',
-      traceId,
-      spanId: id,
-      parentSpanId: isStep ? root : parent,
-      name: isStep ? `step ${Math.ceil(i / 10)}` : i % 3 === 0 ? 'web_search' : 'chat gpt-4o-mini',
-      kind: isStep ? 'chain' : i % 3 === 0 ? 'tool' : 'llm',
-      startTime: iso(t),
-      endTime: iso(t + 20 + (i % 17) * 3),
-      status: i % 97 === 0 ? 'error' : 'ok',
-      model: i % 3 === 0 || isStep ? null : 'gpt-4o-mini',
-      inputTokens: isStep ? null : 100,
-      outputTokens: isStep ? null : 20,
-      costUsd: isStep ? null : 0.00003,
-    });
-    if (isStep) parent = id;
-  }
-  return { traceId, events };
-}
 
 async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
   const t0 = performance.now();

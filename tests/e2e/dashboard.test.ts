@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { DEFAULT_PROJECT, generateApiKey } from '@vigil/core';
 import { DEFAULT_CONFIG, type StartedServer, startServer } from '@vigil/server';
 import type { BrowserContext, Page } from 'playwright-core';
-import { ARTIFACTS, agentTrace, ensureWebBuild, ingest, launchChromium, seed } from './dashboard-harness.js';
+import { ARTIFACTS, agentTrace, bigTrace, ensureWebBuild, ingest, launchChromium, seed } from './dashboard-harness.js';
 import { tempDir } from './helpers.js';
 
 const PAGES: { link: string; path: string; ready: string }[] = [
@@ -291,5 +291,45 @@ describe('dashboard in Chromium', { timeout: 180_000 }, () => {
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
     await page.getByRole('button', { name: 'Light theme' }).click();
     assert.deepEqual(consoleErrors, []);
+  });
+  test('a 2,000-span trace renders virtualised', async () => {
+    const big = bigTrace(2000, Date.now() - 5 * 60_000);
+    for (let i = 0; i < big.events.length; i += 500) await ingest(started.url, key, big.events.slice(i, i + 500));
+    await page.goto(`${started.url}/traces/${big.traceId}`);
+    const tree = page.getByRole('tree', { name: 'Spans' });
+    await page.waitForFunction(() => document.querySelector('.waterfall')?.getAttribute('data-rendered') === '2000');
+    const inDom = await page.locator('.wf-row').count();
+    assert.ok(inDom < 120, `only visible rows are in the DOM (${inDom})`);
+    // Scrolling to the end brings the last rows in.
+    await tree.focus();
+    await page.keyboard.press('End');
+    await page.waitForFunction(() => (document.querySelector('.waterfall') as HTMLElement).scrollTop > 40_000);
+    assert.equal(await page.locator('.wf-row.selected').count(), 1);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-trace-2000.png') });
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  test('an empty time range shows empty states, not errors', async () => {
+    const q = 'from=2020-01-01T00:00:00.000Z&to=2020-01-02T00:00:00.000Z';
+    await page.goto(`${started.url}/?${q}`);
+    await page.getByText('No telemetry in this range yet').waitFor();
+    await page.goto(`${started.url}/traces?${q}`);
+    await page.getByText('No traces in this range yet.').waitFor();
+    await page.goto(`${started.url}/errors?${q}`);
+    await page.getByText('No errors in this range.').waitFor();
+    await page.goto(`${started.url}/service-map?${q}`);
+    await page.getByText(/No calls between/).waitFor();
+    assert.equal(await page.locator('.state.error').count(), 0);
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  test('a server that stops answering shows a clear error state', async () => {
+    await page.goto(`${started.url}/traces?range=1h`);
+    await page.locator('[data-testid=trace-list] tbody tr').first().waitFor();
+    await started.stop();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('alert').getByText('Cannot reach the server').waitFor({ timeout: 10_000 });
+    await page.getByText('Offline').waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-server-down.png') });
   });
 });
