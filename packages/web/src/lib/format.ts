@@ -49,6 +49,7 @@ export function fmtUsd(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return dash;
   const a = Math.abs(n);
   if (a === 0) return '$0';
+  if (a < 0.0001) return `$${n.toPrecision(2)}`;
   if (a < 0.01) return `$${n.toFixed(4)}`;
   if (a < 1000) return `$${n.toFixed(2)}`;
   return `$${fmtNum(n, 2)}`;
