@@ -7,7 +7,7 @@ export async function sdkIngestRoutes(app: FastifyInstance, ctx: RouteContext): 
   const { core, metrics } = ctx;
   app.post('/api/v1/ingest', { onRequest: ctx.auth('ingest') }, async (request) => {
     const r = await core.ingestSdkBatch(projectOf(request), request.body);
-    if (r.spans) metrics.ingestItems.inc({ signal: 'spans' }, r.spans);
+    if (r.spans) metrics.ingestItems.inc({ signal: 'traces' }, r.spans);
     if (r.metrics) metrics.ingestItems.inc({ signal: 'metrics' }, r.metrics);
     if (r.logs) metrics.ingestItems.inc({ signal: 'logs' }, r.logs);
     if (r.rejected) metrics.ingestRejectedItems.inc({ signal: 'sdk' }, r.rejected);
