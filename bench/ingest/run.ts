@@ -6,7 +6,8 @@
  * DuckDB bulk-insert rate of the same rows measured in the same run.
  *
  *   node --conditions=vigil-source --import tsx bench/ingest/run.ts [--quick] [--seconds N]
- *     [--connections C] [--batch 512] [--data-dir DIR] [--profile] [--skip-raw] [-- <vigil serve flags>]
+ *     [--connections C] [--batch 512] [--data-dir DIR] [--profile] [--skip-raw] [--skip-core]
+ *     [-- <vigil serve flags>]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -31,6 +32,7 @@ const batchSize = Number(opt('--batch', '512'));
 const distinctBatches = Number(opt('--distinct', quick ? '100' : '400'));
 const profile = flag('--profile');
 const skipRaw = flag('--skip-raw');
+const skipCore = flag('--skip-core');
 /** Extra `vigil serve` flags after `--`, e.g. `-- --flush-ms 20`. */
 const serverArgs = args.includes('--') ? args.slice(args.indexOf('--') + 1) : [];
 const KEY = `vgl_${'b'.repeat(43)}`;
@@ -217,9 +219,40 @@ async function main() {
       `  ratio server/raw: ${((spansPerS / raw) * 100).toFixed(0)}% wall-clock, ${((spansPerCpuS / rawPerCpuS) * 100).toFixed(0)}% per CPU-second`,
     );
   }
+  // The same requests through VigilCore in this process (no HTTP, no sockets): what the HTTP layer
+  // costs on top of decode + pipeline + store.
+  let corePerS: number | null = null;
+  let corePerCpuS: number | null = null;
+  if (!skipCore) {
+    const { openVigilCore } = await import('@vigil/core');
+    const core = await openVigilCore({ dataDir: join(dir, 'core'), duckdb: { checkpointThreshold: '64MB' } });
+    let n = 0;
+    const until = performance.now() + Math.min(seconds, 10) * 1000;
+    const c0 = process.cpuUsage();
+    const w0 = performance.now();
+    let k = 0;
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (performance.now() < until) {
+          await core.ingestOtlp('default', 'traces', bodies[k++ % bodies.length], 'protobuf');
+          n += batchSize;
+        }
+      }),
+    );
+    const wall = (performance.now() - w0) / 1000;
+    const c1 = process.cpuUsage(c0);
+    await core.close();
+    corePerS = n / wall;
+    corePerCpuS = n / ((c1.user + c1.system) / 1e6);
+    console.log(
+      `  in-process core (no HTTP): ${Math.round(corePerS).toLocaleString('en')} spans/s, ${Math.round(corePerCpuS).toLocaleString('en')} per CPU-second → HTTP server at ${((spansPerCpuS / corePerCpuS) * 100).toFixed(0)}% of it per CPU-second`,
+    );
+  }
   console.log(
     JSON.stringify({
       bench: 'ingest',
+      corePerS: corePerS && Math.round(corePerS),
+      corePerCpuS: corePerCpuS && Math.round(corePerCpuS),
       spansPerS: Math.round(spansPerS),
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
