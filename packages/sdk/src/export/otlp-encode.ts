@@ -87,15 +87,70 @@ export function attributes(w: ProtoWriter, field: number, attrs: Attributes | un
   }
 }
 
-function keyValue(w: ProtoWriter, key: string, v: AttributeValue): void {
-  const kv = w.fork();
+function keyValueBody(w: ProtoWriter, key: string, v: AttributeValue): void {
   w.tag(1, LEN);
   w.cachedString(key, KEY_CACHE, CACHE_LIMIT);
   w.tag(2, LEN);
   const av = w.fork();
   anyValue(w, v);
   w.join(av);
+}
+
+/** A length-prefixed KeyValue message. */
+function keyValue(w: ProtoWriter, key: string, v: AttributeValue): void {
+  const kv = w.fork();
+  keyValueBody(w, key, v);
   w.join(kv);
+}
+
+/** `0x0a len key 0x12`: a KeyValue's key field and the value field's tag, per key (for numbers). */
+const KEY_PREFIX_CACHE = new Map<string, Uint8Array>();
+
+function keyPrefix(key: string): Uint8Array {
+  let p = KEY_PREFIX_CACHE.get(key);
+  if (p === undefined) {
+    const w = new ProtoWriter(key.length * 3 + 8);
+    w.tag(1, LEN);
+    w.string(key);
+    w.tag(2, LEN);
+    p = w.finish();
+    if (KEY_PREFIX_CACHE.size >= CACHE_LIMIT) KEY_PREFIX_CACHE.clear();
+    KEY_PREFIX_CACHE.set(key, p);
+  }
+  return p;
+}
+
+function varintSize(v: number): number {
+  let n = 1;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * A numeric KeyValue with all lengths computed up front: no nested length placeholders to patch.
+ * Non-negative safe integers become int_value, everything else double_value (as anyValue() does).
+ */
+function numberKeyValue(w: ProtoWriter, key: string, v: number): void {
+  const prefix = keyPrefix(key);
+  const isInt = v >= 0 && Number.isSafeInteger(v);
+  const anyLen = isInt ? 1 + varintSize(v) : 9;
+  if (!isInt && Number.isSafeInteger(v)) {
+    keyValue(w, key, v); // negative integer: 10-byte varint, the general path
+    return;
+  }
+  w.varint(prefix.length + 1 + anyLen);
+  w.small(prefix);
+  w.varint(anyLen);
+  if (isInt) {
+    w.tag(3, VARINT);
+    w.varint(v);
+  } else {
+    w.tag(4, I64);
+    w.double(v);
+  }
 }
 
 /** Repeated KeyValue from a flat [key, value, ...] list (span attributes). */
@@ -123,7 +178,13 @@ export function flatAttributes(w: ProtoWriter, field: number, a: readonly Attrib
       byValue.set(v, w.copyFrom(start));
       continue;
     }
-    keyValue(w, key, v);
+    if (typeof v === 'number') {
+      numberKeyValue(w, key, v);
+      continue;
+    }
+    const kv = w.fork();
+    keyValueBody(w, key, v);
+    w.join(kv);
   }
 }
 

@@ -472,7 +472,8 @@ export class AnalyticsService {
     const url = new URL(`${this.config.url.replace(/\/+$/, '')}/api/v1/dashboard`);
     url.searchParams.set('from', String(Math.floor(fromUs / 1000)));
     url.searchParams.set('to', String(Math.ceil(toUs / 1000)));
-    const headers: Record<string, string> = { ...this.config.headers };
+    // connection: close, so a one-off query leaves no keep-alive socket holding the process open.
+    const headers: Record<string, string> = { ...this.config.headers, connection: 'close' };
     if (this.config.apiKey) headers.authorization = `Bearer ${this.config.apiKey}`;
     const res = await fetch(url, { headers, signal: AbortSignal.timeout(15_000) });
     if (!res.ok) throw new Error(`GET /api/v1/dashboard: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
