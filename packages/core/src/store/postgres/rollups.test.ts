@@ -155,6 +155,28 @@ describe('hourly span rollups', () => {
     }
   });
 
+  test('spanSeries with whole-hour steps reads rollups and gives exactly the raw numbers', async () => {
+    const { spanSeries: rawSeries } = await import('./telemetry-queries.js');
+    const r = { fromUs: T0 - HOUR_US, toUs: T0 + 8 * HOUR_US + 123 };
+    const cases: Parameters<PostgresStore['spanSeries']>[1][] = [
+      { ...r, stepMs: 3_600_000, measure: 'count' },
+      { ...r, stepMs: 7_200_000, measure: 'error_rate', groupBy: 'model' },
+      { ...r, stepMs: 3_600_000, measure: 'avg_ms', kind: 'agent' },
+      { ...r, stepMs: 10_800_000, measure: 'cost', groupBy: 'agent', agent: 'Agent a1' },
+      { ...r, stepMs: 3_600_000, measure: 'tokens', groupBy: 'provider', model: 'gpt-4o' },
+    ];
+    for (const q of cases) {
+      const got = await store.spanSeries('p', q);
+      const exp = await rawSeries(store.sql, store.t, 'p', q);
+      const norm = (ss: typeof got) =>
+        ss
+          .map((s) => ({ labels: s.labels, points: s.points.map(([b, v]) => [b, Math.round(v * 1e9) / 1e9]) }))
+          .sort((a, b) => (JSON.stringify(a.labels) < JSON.stringify(b.labels) ? -1 : 1));
+      assert.deepEqual(norm(got), norm(exp), JSON.stringify(q));
+      assert.ok(got.length > 0);
+    }
+  });
+
   test('late spans in a rolled-up hour are counted at once and rolled up again', async () => {
     const late = makeSpans(50, T0 + 2 * HOUR_US, T0 + 2 * HOUR_US + 1000, 3);
     await write(store, late);

@@ -14,7 +14,7 @@
  * range with no usable rollup hour is answered exactly from raw spans.
  */
 import type { SpanRecord } from '../../model/telemetry.js';
-import type { AgentStats, ModelStats, ModelStatsRow, TimeRange } from '../store.js';
+import type { AgentStats, ModelStats, ModelStatsRow, Series, SpanSeriesQuery, TimeRange } from '../store.js';
 import type { Sql, TransactionSql } from './connect.js';
 import { quoteIdent } from './migrations.js';
 import { intLit, num, type Row, strOrNull } from './sql-util.js';
@@ -401,4 +401,91 @@ export function agentStatsFromSnapshot(s: StatsSnapshot, activeAgents: number): 
     averageRunMs: runs > 0 ? dur / runs : null,
     byAgent,
   };
+}
+
+/** Span-series measures computable exactly from rollup sums (percentiles are not). */
+const SUM_MEASURES: Partial<Record<SpanSeriesQuery['measure'], string>> = {
+  count: 'sum(calls)::float8',
+  errors: 'sum(errors)::float8',
+  error_rate: 'sum(errors)::float8 / sum(calls)',
+  avg_ms: 'sum(dur)::float8 / sum(calls)',
+  tokens: 'sum(it + ot)::float8',
+  cost: 'sum(cost)::float8',
+};
+
+const ROLLUP_GROUP: Record<NonNullable<SpanSeriesQuery['groupBy']>, string> = {
+  model: 'model',
+  agent: 'agent_id',
+  kind: 'kind',
+  service: 'service_name',
+  provider: 'provider',
+};
+
+/** Whether spanSeries can use rollups: whole-hour steps and a measure that sums. */
+export function seriesFromRollupsPossible(q: SpanSeriesQuery): boolean {
+  return q.stepMs >= 3_600_000 && q.stepMs % 3_600_000 === 0 && SUM_MEASURES[q.measure] !== undefined;
+}
+
+/**
+ * spanSeries over rollups of the usable hours plus raw spans elsewhere; exact (the same numbers as
+ * the raw query) because every measure here is a sum, and each hour falls into one bucket.
+ */
+export async function spanSeriesFromRollups(
+  sql: Sql,
+  t: string,
+  project: string,
+  q: SpanSeriesQuery,
+  hours: readonly number[],
+): Promise<Series[]> {
+  const stepUs = Math.round(q.stepMs) * 1000;
+  const params: unknown[] = [project, hours];
+  const filters: string[] = [];
+  if (q.kind != null) {
+    params.push(q.kind);
+    filters.push(`kind = $${params.length}`);
+  }
+  if (q.model != null) {
+    params.push(q.model);
+    filters.push(`model = $${params.length}`);
+  }
+  if (q.agent != null) {
+    params.push(q.agent);
+    filters.push(`(agent_id = $${params.length} OR agent_name = $${params.length})`);
+  }
+  const group = q.groupBy ? ROLLUP_GROUP[q.groupBy] : null;
+  if (group) filters.push(`${group} IS NOT NULL`);
+  const where = filters.map((f) => ` AND ${f}`).join('');
+  const raw = rawIntervals(q, hours);
+  const rawCond = raw.length
+    ? raw.map(([a, b]) => `(start_us >= ${intLit(a)} AND start_us < ${intLit(b)})`).join(' OR ')
+    : 'false';
+  const g = group ? `${group} AS g0, ` : '';
+  const gg = group ? 'g0, ' : '';
+  const rows = await sql.unsafe(
+    `WITH u AS (
+       SELECT ${g}(floor(hour_us::float8 / ${stepUs}) * ${stepUs / 1000})::float8 AS bucket,
+         calls, errors, duration_ms_sum AS dur, input_tokens AS it, output_tokens AS ot, cost_usd AS cost
+       FROM ${t}.span_rollup_hourly WHERE project = $1 AND hour_us = ANY($2::bigint[])${where}
+       UNION ALL
+       SELECT ${g}(floor(start_us::float8 / ${stepUs}) * ${stepUs / 1000})::float8 AS bucket,
+         count(*), count(*) FILTER (WHERE status = 'error'), coalesce(sum(duration_us), 0) / 1000.0,
+         coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), coalesce(sum(cost_usd), 0)
+       FROM ${t}.spans WHERE project = $1 AND (${rawCond})${where}
+       GROUP BY ${gg}bucket
+     )
+     SELECT ${gg}bucket, ${SUM_MEASURES[q.measure]} AS v FROM u GROUP BY ${gg}bucket ORDER BY ${gg}bucket`,
+    params as never,
+  );
+  const byKey = new Map<string, Series>();
+  for (const r of rows as readonly Row[]) {
+    const labels: Record<string, string> = q.groupBy ? { [q.groupBy]: String(r.g0) } : {};
+    const key = q.groupBy ? String(r.g0) : '';
+    let s = byKey.get(key);
+    if (!s) {
+      s = { labels, points: [] };
+      byKey.set(key, s);
+    }
+    if (r.v != null) s.points.push([num(r.bucket), num(r.v)]);
+  }
+  return [...byKey.values()];
 }
