@@ -247,6 +247,16 @@ console.log(`trace by id: median ${traceMs.toFixed(2)} ms`);
 const listMs = await medianOf(runs, () => store.listTraces('bench', { ...range, limit: 50 }));
 console.log(`trace list, first page of 50 over 24 h: median ${listMs.toFixed(1)} ms`);
 
+const week = { fromUs: toUs - 7 * 24 * HOUR, toUs };
+const weekSeries = await medianOf(runs, () =>
+  store.spanSeries('bench', { ...week, stepMs: 3_600_000, measure: 'cost', groupBy: 'model' }),
+);
+console.log(`span series, 7 days, hourly cost by model: median ${weekSeries.toFixed(1)} ms`);
+const daySeries = await medianOf(Math.min(runs, 3), () =>
+  store.spanSeries('bench', { ...range, stepMs: 300_000, measure: 'p95_ms' }),
+);
+console.log(`span series, 24 h, 5-minute p95 (raw spans): median ${daySeries.toFixed(1)} ms`);
+
 console.log(
   `targets: ingest ≥ 30,000 spans/s, dashboard < 300 ms, trace < 20 ms (measured at ${fmt(loaded || n)} spans)`,
 );
