@@ -112,7 +112,8 @@ export function detectAnomalies(opts: DetectAnomaliesOptions): DetectAnomaliesRe
     };
   }
   const detector = createDetector(algorithm, {
-    minDataPoints: minPoints,
+    // The ensemble keeps its own, longer warm-up unless the caller sets one.
+    minDataPoints: algorithm === 'ensemble' && opts.minDataPoints === undefined ? undefined : minPoints,
     lookback: opts.lookbackPeriod,
     upper: opts.upper,
     lower: opts.lower,
@@ -219,7 +220,9 @@ function buildRecord(r: RecordInput): AnomalyRecord {
   const ctx = seasonContext(r.timeMs, r.periodMs);
   let description = `${seriesName(r.metric, r.labels)} ${formatValue(r.value, kind)}`;
   if (exp) description += `, ${compareToUsual(r.value, expected, kind)}${ctx ? ` for ${ctx}` : ''}`;
-  if (exp && (r.value > upper || r.value < lower))
+  // A band that is a point (a constant history) says nothing worth printing.
+  const bandWidth = upper - lower;
+  if (exp && (r.value > upper || r.value < lower) && bandWidth > 1e-6 * Math.max(1, Math.abs(expected)))
     description += ` (normal range ${formatValue(lower, kind)} – ${formatValue(upper, kind)})`;
   if (r.durationMs > 0) description += `, lasting ${formatValue(r.durationMs, 'ms')}`;
   return {

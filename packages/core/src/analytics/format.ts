@@ -82,7 +82,7 @@ export function seasonContext(timeMs: number, periodMs: number | null): string {
 /** "5.1x its usual 470 ms", "64% below its usual 2.0 s", "+23% over its usual 40%". */
 export function compareToUsual(value: number, expected: number, kind: ValueKind): string {
   const usual = formatValue(expected, kind);
-  if (!(expected > 0) || !(value >= 0)) return `vs its usual ${usual}`;
+  if (!(expected > 0) || !(value >= 0)) return `${value >= expected ? 'up' : 'down'} from its usual ${usual}`;
   const r = value / expected;
   if (r >= 1.5) return `${trim(r, 2)}x its usual ${usual}`;
   if (r <= 0.67) return `${Math.round((1 - r) * 100)}% below its usual ${usual}`;

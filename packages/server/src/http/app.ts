@@ -14,6 +14,7 @@ import { HttpError, makeErrorHandler, sendError } from './errors.js';
 import { LiveHub } from './live.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { healthRoutes } from './routes/health.js';
 import { sdkIngestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
@@ -27,6 +28,8 @@ export interface VigilServer {
   core: VigilCore;
   metrics: ServerMetrics;
   live: LiveHub;
+  /** Every registered route (method + URL template), e.g. to check the OpenAPI document. */
+  routes: readonly { method: string; url: string }[];
   /** The dashboard directory served at `/`, or null when there is no build. */
   webDir: string | null;
   /** Stops accepting, ends streams, flushes the pipeline, closes the store. */
@@ -76,6 +79,10 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
     forceCloseConnections: 'idle',
   });
   app.decorateRequest('auth', null);
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+  });
 
   let accepting = true;
   const streams = new Set<() => void>();
@@ -155,6 +162,7 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
   await app.register(queryRoutes, ctx);
   await app.register(keyRoutes, ctx);
   await app.register(streamRoutes, ctx);
+  await app.register(analyticsRoutes, ctx);
   app.get('/api/v1/openapi.json', async () => openApiDocument());
 
   const webDir = resolveWebDir(config.webDir);
@@ -175,6 +183,7 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
     core,
     metrics,
     live,
+    routes,
     webDir,
     close() {
       closing ??= (async () => {

@@ -57,7 +57,12 @@ export class EnsembleDetector implements StreamingDetector {
       this.weights[2] > 0 ? new RobustZDetector({ lookback: opts.lookback, minDataPoints: opts.minDataPoints }) : null;
     this.likelihood = new AnomalyLikelihood({ ...ENSEMBLE_DEFAULTS.likelihood, ...opts.likelihood });
     this.tolerance = opts.spatialTolerance ?? ENSEMBLE_DEFAULTS.spatialTolerance;
-    this.warm = Math.max(1, Math.floor(opts.minDataPoints ?? 50));
+    // Spatial alarms wait for the likelihood's warm-up too: early on every new extreme is "new".
+    const lk = { ...ENSEMBLE_DEFAULTS.likelihood, ...opts.likelihood };
+    this.warm = Math.max(
+      1,
+      Math.floor(opts.minDataPoints ?? (lk.learningPeriod ?? 150) + (lk.estimationSamples ?? 150)),
+    );
   }
 
   update(t: number, x: number): number {
