@@ -224,9 +224,10 @@ function span(w: ProtoWriter, s: ReadableVigilSpan): void {
   w.traceId(s.trace);
   w.tag(2, LEN);
   w.words4(s.s0, s.s1, s.s2, s.s3);
-  if (s.hasParent) {
+  const p = s.parentIds;
+  if (p !== undefined) {
     w.tag(4, LEN);
-    w.words4(s.p0, s.p1, s.p2, s.p3);
+    w.words4(p.s0, p.s1, p.s2, p.s3);
   }
   w.tag(5, LEN);
   w.cachedString(s.name, VALUE_CACHE, CACHE_LIMIT);

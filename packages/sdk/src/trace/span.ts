@@ -10,6 +10,7 @@ import type {
   AttributeValue,
   ReadableVigilSpan,
   SpanEventData,
+  SpanIdWords,
   SpanLike,
   StatusCode,
   StatusName,
@@ -58,11 +59,8 @@ export class VigilSpan implements SpanLike, ReadableVigilSpan {
   readonly s1: number;
   readonly s2: number;
   readonly s3: number;
-  readonly hasParent: boolean;
-  readonly p0: number;
-  readonly p1: number;
-  readonly p2: number;
-  readonly p3: number;
+  /** The parent's id words: the parent span itself (no copy), or the ids of a remote parent. */
+  readonly parentIds: SpanIdWords | undefined;
   name: string;
   readonly kind: VigilKind;
   readonly otelKind: number;
@@ -82,7 +80,7 @@ export class VigilSpan implements SpanLike, ReadableVigilSpan {
   constructor(
     sink: SpanSink,
     trace: TraceRef,
-    parent: VigilSpan | readonly number[] | undefined,
+    parent: SpanIdWords | undefined,
     name: string,
     kind: VigilKind,
     otelKind: number,
@@ -101,22 +99,7 @@ export class VigilSpan implements SpanLike, ReadableVigilSpan {
     this.s1 = s1;
     this.s2 = s2;
     this.s3 = s3;
-    if (parent === undefined) {
-      this.hasParent = false;
-      this.p0 = this.p1 = this.p2 = this.p3 = 0;
-    } else if (parent instanceof VigilSpan) {
-      this.hasParent = true;
-      this.p0 = parent.s0;
-      this.p1 = parent.s1;
-      this.p2 = parent.s2;
-      this.p3 = parent.s3;
-    } else {
-      this.hasParent = true;
-      this.p0 = parent[0];
-      this.p1 = parent[1];
-      this.p2 = parent[2];
-      this.p3 = parent[3];
-    }
+    this.parentIds = parent;
     this.name = name;
     this.kind = kind;
     this.otelKind = otelKind;
@@ -135,7 +118,8 @@ export class VigilSpan implements SpanLike, ReadableVigilSpan {
   }
 
   get parentSpanId(): string | undefined {
-    return this.hasParent ? wordsHex(this.p0, this.p1, this.p2, this.p3) : undefined;
+    const p = this.parentIds;
+    return p === undefined ? undefined : wordsHex(p.s0, p.s1, p.s2, p.s3);
   }
 
   get attributes(): Attributes {

@@ -7,7 +7,7 @@ import { hexWords, newSpanId, newTraceId, newTraceRef, type TraceRef, traceRefFr
 import { getActiveSpan, runWithSpan } from './context.js';
 import { ATTR, DEFAULT_OPERATION, defaultOtelKind, OTEL_KIND, type VigilKind } from './semconv.js';
 import { INVALID_SPAN, NonRecordingSpan, payloadString, type SpanSink, VigilSpan } from './span.js';
-import type { AttributeValue, SpanLike, SpanOptions } from './types.js';
+import type { AttributeValue, SpanIdWords, SpanLike, SpanOptions } from './types.js';
 
 export interface Tracer {
   startSpan(name: string, opts?: SpanOptions): SpanLike;
@@ -35,7 +35,7 @@ export class VigilTracer implements Tracer {
 
   startSpan(name: string, opts?: SpanOptions): SpanLike {
     let trace: TraceRef | undefined;
-    let parentRef: VigilSpan | number[] | undefined;
+    let parentRef: SpanIdWords | undefined;
     const explicit = opts?.parent;
     const parent = explicit === undefined ? getActiveSpan() : explicit;
     if (parent instanceof VigilSpan) {
@@ -45,8 +45,9 @@ export class VigilTracer implements Tracer {
       // A non-recording parent was sampled out: its children are too.
       if (parent instanceof NonRecordingSpan && parent !== INVALID_SPAN) return parent;
       trace = traceRefFromHex(parent.traceId);
-      parentRef = trace && hexWords(parent.spanId, 4);
-      if (!parentRef) trace = undefined;
+      const w = trace && hexWords(parent.spanId, 4);
+      if (w) parentRef = { s0: w[0], s1: w[1], s2: w[2], s3: w[3] };
+      else trace = undefined;
     }
     if (trace === undefined) {
       // Sampled out: a non-recording span with real ids, so its children are dropped with it.

@@ -47,6 +47,14 @@ export interface SpanOptions {
   input?: unknown;
 }
 
+/** A span id as four 16-bit words. */
+export interface SpanIdWords {
+  readonly s0: number;
+  readonly s1: number;
+  readonly s2: number;
+  readonly s3: number;
+}
+
 /** The read side of a span that exporters consume. */
 export interface ReadableVigilSpan {
   readonly traceId: string;
@@ -58,11 +66,7 @@ export interface ReadableVigilSpan {
   readonly s1: number;
   readonly s2: number;
   readonly s3: number;
-  readonly hasParent: boolean;
-  readonly p0: number;
-  readonly p1: number;
-  readonly p2: number;
-  readonly p3: number;
+  readonly parentIds: SpanIdWords | undefined;
   readonly name: string;
   readonly kind: VigilKind;
   readonly otelKind: number;
