@@ -354,6 +354,151 @@ const ROUTES: Route[] = [
     ok: { status: 200, schema: obj({ items: { type: 'array', items: ref('Anomaly') } }) },
   },
   {
+    method: 'post',
+    path: '/api/v1/anomalies/detect',
+    summary: 'Run anomaly detection over the watched series of a range now, and record the anomalies (member or admin)',
+    tag: 'analytics',
+    body: {
+      content: {
+        'application/json': obj(
+          {
+            from: str,
+            to: str,
+            step: str,
+            algorithm: {
+              type: 'string',
+              enum: ['auto', 'ensemble', 'robust_z', 'ewma', 'seasonal', 'changepoint', 'novelty'],
+            },
+            sensitivity: { type: 'string', enum: ['low', 'medium', 'high'] },
+            metrics: { type: 'array', items: str },
+            record: { type: 'boolean' },
+          },
+          [],
+        ),
+      },
+    },
+    ok: {
+      status: 200,
+      schema: obj({
+        items: { type: 'array', items: ref('Anomaly') },
+        seriesScanned: int,
+        seriesSkipped: int,
+        recorded: int,
+      }),
+    },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/predictions',
+    summary: 'Forecast a span measure (span.p95_ms, span.cost, ...) or metric, optionally when it crosses a limit',
+    tag: 'analytics',
+    body: {
+      required: true,
+      content: {
+        'application/json': obj(
+          {
+            metric: str,
+            labels,
+            from: str,
+            to: str,
+            step: str,
+            forecastPeriod: int,
+            horizon: str,
+            confidence: num,
+            model: { type: 'string', enum: ['auto', 'linear', 'holt_winters', 'seasonal_naive'] },
+            includeSeasonality: { type: 'boolean' },
+            limit: num,
+            direction: { type: 'string', enum: ['above', 'below'] },
+          },
+          ['metric'],
+        ),
+      },
+    },
+    ok: { status: 200, schema: { type: 'object' } },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/reports/performance',
+    summary:
+      'Performance report: slowest agents/tools/models, error hot spots, bottlenecks, cost drivers, regressions, recommendations',
+    tag: 'analytics',
+    params: [...RANGE, q('sloMs', 'p95 latency objective in ms', num)],
+    ok: { status: 200, schema: { type: 'object' } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/anomalies/detect',
+    summary:
+      'Run anomaly detection over a range now (member or admin); found anomalies are recorded unless record is false',
+    tag: 'analytics',
+    body: {
+      required: false,
+      content: {
+        'application/json': obj(
+          {
+            from: str,
+            to: str,
+            step: str,
+            algorithm: { type: 'string', description: 'a detector name or auto' },
+            sensitivity: { type: 'string', enum: ['low', 'medium', 'high'] },
+            metrics: { type: 'array', items: str },
+            record: { type: 'boolean' },
+          },
+          [],
+        ),
+      },
+    },
+    ok: {
+      status: 200,
+      schema: obj({
+        items: { type: 'array', items: ref('Anomaly') },
+        seriesScanned: int,
+        seriesSkipped: int,
+        recorded: int,
+      }),
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/predictions',
+    summary:
+      'Forecast a metric (span.<measure> or a metric name) with prediction intervals; with limit, when it crosses it',
+    tag: 'analytics',
+    body: {
+      required: true,
+      content: {
+        'application/json': obj(
+          {
+            metric: str,
+            labels: labels,
+            from: str,
+            to: str,
+            step: str,
+            horizon: str,
+            forecastPeriod: int,
+            confidence: num,
+            model: str,
+            includeSeasonality: { type: 'boolean' },
+            limit: num,
+            direction: { type: 'string', enum: ['above', 'below'] },
+          },
+          ['metric'],
+        ),
+      },
+    },
+    ok: { status: 200, schema: { type: 'object' } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/reports/performance',
+    summary: 'Performance report over a range (compared with the previous range) with recommendations',
+    tag: 'analytics',
+    params: [...RANGE, q('sloMs', 'latency objective in ms', num)],
+    ok: { status: 200, schema: { type: 'object' } },
+  },
+  {
     method: 'get',
     path: '/api/v1/alerts',
     summary: 'Alerts',
@@ -519,7 +664,7 @@ export function openApiDocument(): Schema {
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
-    tags: ['ingest', 'query', 'alerts', 'keys', 'stream', 'meta', 'health'].map((name) => ({ name })),
+    tags: ['ingest', 'query', 'analytics', 'alerts', 'keys', 'stream', 'meta', 'health'].map((name) => ({ name })),
     paths,
     components: {
       schemas,
