@@ -77,12 +77,9 @@ export function* makeSpanBatches(n: number, batchSize: number, opts: MakeSpansOp
   const r = rng(opts.seed ?? 42);
   const agentCount = opts.agents ?? 12;
   const errorRate = opts.errorRate ?? 0.03;
-  const avgTraceSpans = 6;
-  const traces = Math.max(1, Math.ceil(n / avgTraceSpans));
-  const stepUs = spanUs / traces;
   let made = 0;
   let batch: SpanRecord[] = [];
-  for (let t = 0; made < n; t++) {
+  while (made < n) {
     const traceId = hex(r, 32);
     const rootId = hex(r, 16);
     const agentNo = Math.floor(r() * agentCount);
@@ -92,7 +89,8 @@ export function* makeSpanBatches(n: number, batchSize: number, opts: MakeSpansOp
     const serviceName = SERVICES[agentNo % SERVICES.length];
     const sessionId = `sess-${Math.floor(r() * 5000)}`;
     const userId = `user-${Math.floor(r() * 2000)}`;
-    const t0 = Math.round(startUs + t * stepUs);
+    // Trace start by progress through the n spans: the data covers [startUs, startUs + spanUs) evenly.
+    const t0 = Math.round(startUs + (made / n) * spanUs);
     const children = 3 + Math.floor(r() * 6);
     const kids: SpanRecord[] = [];
     let cursor = t0 + 1000;
