@@ -405,8 +405,9 @@ export class AnalyticsService {
       if (data.tokenCount !== undefined) {
         span.setAttribute('llm.token_count.total', data.tokenCount);
         if (data.inputTokens === undefined && data.outputTokens === undefined) {
-          // Only a total is known: attribute it to output so totals and cost estimates are not silently 0.
-          span.setAttribute(ATTR.outputTokens, data.tokenCount);
+          // Only a total is known: count it as input (as the server does for the SDK batch), so token
+          // totals and cost are a lower bound instead of a silent 0.
+          span.setAttribute(ATTR.inputTokens, data.tokenCount);
         }
       }
       if (data.output !== undefined) span.setOutput(data.output);
