@@ -47,7 +47,10 @@ export function Chart(p: ChartProps) {
     const fmt = p.fmt ?? ((v: number) => String(v));
     const colors = p.colors ?? PALETTE;
     // Isolated points between gaps draw nothing as a line; mark points when a series is sparse.
-    const sparse = p.ys.map((y) => !p.spanGaps && y.filter((v) => v !== null).length < y.length / 2);
+    const sparse = p.ys.map((y) => {
+      const n = y.filter((v) => v !== null).length;
+      return n < 3 || (!p.spanGaps && n < y.length / 2);
+    });
     const opts: uPlot.Options = {
       width: Math.max(200, host.clientWidth),
       height: p.height ?? 200,

@@ -46,7 +46,12 @@ export default function Overview() {
         MEASURES.map((m) =>
           m === 'runs'
             ? getSpanSeries(range, 'count', { step, kind: 'agent', signal })
-            : getSpanSeries(range, m, { step, signal }),
+            : // Trends match their headline: latency of LLM calls, error rate of agent runs.
+              getSpanSeries(range, m, {
+                step,
+                kind: m.endsWith('_ms') ? 'llm' : m === 'error_rate' ? 'agent' : undefined,
+                signal,
+              }),
         ),
       );
       return Object.fromEntries(MEASURES.map((m, i) => [m, all[i]])) as SeriesMap;
@@ -147,21 +152,21 @@ function OverviewBody({
           trend={s('cost')}
         />
         <Stat
-          label="Latency p50"
+          label="LLM latency p50"
           value={fmtMs(m.p50)}
           delta={change(m.p50, pm?.p50)}
           upIsGood={false}
           trend={s('p50_ms')}
         />
         <Stat
-          label="Latency p95"
+          label="LLM latency p95"
           value={fmtMs(m.p95)}
           delta={change(m.p95, pm?.p95)}
           upIsGood={false}
           trend={s('p95_ms')}
         />
         <Stat
-          label="Latency p99"
+          label="LLM latency p99"
           value={fmtMs(m.p99)}
           delta={change(m.p99, pm?.p99)}
           upIsGood={false}
@@ -180,7 +185,7 @@ function OverviewBody({
         <Panel title="Spans and errors">
           {chart(<Chart {...traffic} colors={['#4f7cff', '#e5484d']} fmt={(v) => fmtNum(v)} />)}
         </Panel>
-        <Panel title="Latency percentiles (all spans)">
+        <Panel title="LLM latency percentiles">
           {chart(<Chart {...latency} colors={['#10b981', '#f59e0b', '#e5484d']} fmt={fmtMs} />)}
         </Panel>
         <Panel title="Tokens">{chart(<Chart {...tokens} fmt={(v) => fmtNum(v)} colors={['#a855f7']} />)}</Panel>

@@ -61,7 +61,22 @@ export default function SystemHealth() {
   return (
     <Async state={state} label="Loading system health…">
       {(d) => {
-        const sm = d.dash.systemMetrics ?? {};
+        // The summary's latest values, else the last point of each series (older servers miss some names).
+        const lastOf = (name: string) => {
+          const pts = d.series[METRICS.findIndex((m) => m.name === name)]?.series[0]?.points ?? [];
+          return pts.length ? pts[pts.length - 1][1] : null;
+        };
+        const sd = d.dash.systemMetrics ?? {};
+        const sm = {
+          ...sd,
+          cpuUsage: sd.cpuUsage ?? lastOf('system.cpu.usage'),
+          memoryUsage: sd.memoryUsage ?? lastOf('system.memory.usage'),
+          diskUsage: sd.diskUsage ?? lastOf('system.disk.usage'),
+          networkLatency: sd.networkLatency ?? lastOf('system.network.latency'),
+          activeConnections: sd.activeConnections ?? lastOf('system.connections.active'),
+          gpuUsage: sd.gpuUsage ?? lastOf('system.gpu.usage'),
+          gpuMemoryUsage: sd.gpuMemoryUsage ?? lastOf('system.gpu.memory.usage'),
+        };
         const h = healthScore({
           cpu: sm.cpuUsage ?? null,
           memory: sm.memoryUsage ?? null,

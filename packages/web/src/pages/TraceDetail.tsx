@@ -86,26 +86,28 @@ export default function TraceDetailPage({ traceId, params }: { traceId: string; 
         <Panel title={`Logs (${logs.data.items.length}${logs.data.nextCursor ? '+' : ''})`}>
           <table class="data" aria-label="Trace logs">
             <tbody>
-              {logs.data.items.map((l, i) => (
-                <tr key={i}>
-                  <td class="mono">+{fmtMs((toMs(l.time) ?? 0) - tree.startMs)}</td>
-                  <td>
-                    <Badge kind={l.severity >= 17 ? 'error' : l.severity >= 13 ? 'warning' : 'info'}>
-                      {l.severityText || l.severity}
-                    </Badge>
-                  </td>
-                  <td class="wrap">{l.body}</td>
-                  <td>
-                    {l.spanId && tree.byId.has(l.spanId) ? (
-                      <button type="button" class="link" onClick={() => setParams({ span: l.spanId })}>
-                        {tree.byId.get(l.spanId)!.span.name}
-                      </button>
-                    ) : (
-                      ''
-                    )}
-                  </td>
-                </tr>
-              ))}
+              {[...logs.data.items]
+                .sort((a, b) => (toMs(a.time) ?? 0) - (toMs(b.time) ?? 0))
+                .map((l, i) => (
+                  <tr key={i}>
+                    <td class="mono">+{fmtMs((toMs(l.time) ?? 0) - tree.startMs)}</td>
+                    <td>
+                      <Badge kind={l.severity >= 17 ? 'error' : l.severity >= 13 ? 'warning' : 'info'}>
+                        {l.severityText || l.severity}
+                      </Badge>
+                    </td>
+                    <td class="wrap">{l.body}</td>
+                    <td>
+                      {l.spanId && tree.byId.has(l.spanId) ? (
+                        <button type="button" class="link" onClick={() => setParams({ span: l.spanId })}>
+                          {tree.byId.get(l.spanId)!.span.name}
+                        </button>
+                      ) : (
+                        ''
+                      )}
+                    </td>
+                  </tr>
+                ))}
             </tbody>
           </table>
         </Panel>
