@@ -73,8 +73,12 @@ export class LiveHub {
         count += list.length;
         if (lite.length >= 100) continue; // a huge commit still yields a bounded event
         const root = list.find((s) => !s.parentSpanId) ?? list.reduce((a, b) => (a.startUs <= b.startUs ? a : b));
-        const startUs = Math.min(...list.map((s) => s.startUs));
-        const endUs = Math.max(...list.map((s) => s.endUs));
+        let startUs = Number.POSITIVE_INFINITY;
+        let endUs = Number.NEGATIVE_INFINITY;
+        for (const s of list) {
+          if (s.startUs < startUs) startUs = s.startUs;
+          if (s.endUs > endUs) endUs = s.endUs;
+        }
         lite.push({
           traceId,
           rootSpanId: root.spanId,
