@@ -125,6 +125,9 @@ describe('analytics API', () => {
     assert.equal(rep.slowest.models[0].key, 'gpt-4o');
     assert.equal(rep.costDrivers.byModel[0].key, 'gpt-4o');
     assert.equal(rep.truncated, false);
+    const cap = (rep as unknown as { capacity: { model: string; summary: string }[] }).capacity;
+    assert.equal(cap[0].model, 'gpt-4o');
+    assert.match(cap[0].summary, /p95 latency of gpt-4o/);
     const unauth = await s.api('/api/v1/reports/performance', { key: null });
     assert.equal(unauth.status, 401);
   });

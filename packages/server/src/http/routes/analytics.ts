@@ -260,8 +260,40 @@ export async function analyticsRoutes(app: FastifyInstance, ctx: RouteContext): 
       previous: { spans: prev.spans },
       sloMs: slo,
     });
+    // Capacity: where the slowest models' p95 is heading relative to the objective.
+    const capacity: { model: string; summary: string; at: string | null; inMs: number | null }[] = [];
+    if (slo !== undefined) {
+      const stepMs = parseStep(undefined, range);
+      for (const m of report.slowest.models.slice(0, 3)) {
+        const series = await store.spanSeries(project, { ...range, stepMs, measure: 'p95_ms', model: m.key });
+        const points = series[0]?.points ?? [];
+        if (points.length < 10) continue;
+        const c = predictCrossing({
+          metric: 'span.p95_ms',
+          labels: { model: m.key },
+          points,
+          forecastPeriod: Math.min(500, points.length),
+          limit: slo,
+        });
+        capacity.push({
+          model: m.key,
+          summary: c.summary,
+          at: c.crossesAtMs === null ? null : new Date(c.crossesAtMs).toISOString(),
+          inMs: num(c.inMs),
+        });
+        if (c.crossesAtMs !== null && !c.alreadyCrossed)
+          report.recommendations.push({
+            kind: 'capacity',
+            severity: 'warning',
+            title: `p95 latency of ${m.key} is heading past the ${slo} ms objective`,
+            detail: c.summary,
+            evidence: { sloMs: slo, crossesAt: new Date(c.crossesAtMs).toISOString(), model: c.prediction.model },
+          });
+      }
+    }
     return {
       ...report,
+      capacity,
       range: { from: usToIso(range.fromUs), to: usToIso(range.toUs) },
       truncated: cur.truncated || prev.truncated,
     };
