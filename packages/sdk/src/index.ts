@@ -43,6 +43,7 @@ export {
 export type { AnalyticsConfig, BackendKind } from './service/config.js';
 export { readSystemUsage, type SystemUsage } from './service/system-usage.js';
 export { bindToActiveSpan, getActiveSpan, runWithSpan } from './trace/context.js';
+export { extractTraceContext, injectTraceContext, traceparent } from './trace/propagation.js';
 export { ATTR, VIGIL_KINDS, type VigilKind } from './trace/semconv.js';
 export { VigilSpan } from './trace/span.js';
 export {
