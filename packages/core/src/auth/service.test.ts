@@ -18,7 +18,8 @@ describe('api keys', () => {
     assert.match(hashApiKey(a), /^[0-9a-f]{64}$/);
     assert.equal(keyPrefix(a), a.slice(0, 12));
     assert.ok(looksLikeApiKey(a));
-    assert.ok(!looksLikeApiKey('short'));
+    assert.ok(looksLikeApiKey('short'));
+    assert.ok(!looksLikeApiKey(''));
     assert.ok(!looksLikeApiKey('has space in it'));
   });
 

@@ -114,7 +114,7 @@ export class AuthService {
       if (!looksLikeApiKey(ensureKey)) {
         throw new KeyError(
           'invalid_key',
-          'VIGIL_API_KEY must be 8..256 visible ASCII characters (vgl_ keys from `vigil keys create` are best)',
+          'VIGIL_API_KEY must be 1..512 visible ASCII characters without spaces (vgl_ keys from `vigil keys create` are best)',
         );
       }
       if (!(await this.store.findApiKeyByHash(hashApiKey(ensureKey)))) {

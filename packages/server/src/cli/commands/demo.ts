@@ -28,7 +28,7 @@ export const demoCommand: Command = {
         duration: { type: 'string' },
       },
     });
-    const url = values.url ?? io.env.VIGIL_URL ?? 'http://127.0.0.1:4318';
+    const url = (values.url ?? io.env.VIGIL_URL ?? 'http://127.0.0.1:4318').replace(/\/+$/, '');
     const apiKey = values['api-key'] ?? io.env.VIGIL_API_KEY;
     if (!apiKey) throw new UsageError('an API key is needed: --api-key <key> or VIGIL_API_KEY');
     const durationS = Number(values.duration ?? '10');
