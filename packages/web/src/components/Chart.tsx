@@ -26,6 +26,8 @@ export interface ChartProps {
   title?: string;
   /** Join points across empty buckets (gauges sampled less often than the step). */
   spanGaps?: boolean;
+  /** Fixed y range, e.g. [0, 100] for percentages. */
+  yRange?: [number, number];
 }
 
 function cssVar(name: string, fallback: string): string {
@@ -56,7 +58,7 @@ export function Chart(p: ChartProps) {
       height: p.height ?? 200,
       legend: { show: true, live: true },
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: true } },
+      scales: { x: { time: true }, ...(p.yRange ? { y: { range: p.yRange } } : {}) },
       axes: [
         { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
         {

@@ -14,6 +14,8 @@ export function Stat(p: {
   upIsGood?: boolean;
   trend?: number[];
   hint?: string;
+  /** A short second line under the value (e.g. an interval). */
+  sub?: string;
 }) {
   let deltaEl: ComponentChildren = null;
   if (p.delta !== undefined) {
@@ -33,6 +35,7 @@ export function Stat(p: {
     <div class="stat" title={p.hint}>
       <div class="stat-label">{p.label}</div>
       <div class="stat-value">{p.value}</div>
+      {p.sub && <div class="stat-sub">{p.sub}</div>}
       <div class="stat-foot">
         {deltaEl}
         {p.trend && <Sparkline values={p.trend} />}

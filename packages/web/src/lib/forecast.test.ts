@@ -20,6 +20,14 @@ describe('forecastMonthEnd', () => {
     assert.ok(f.low >= f.monthToDate);
   });
 
+  test('spend that started today is extrapolated from today, not diluted by earlier empty days', () => {
+    const now = new Date(2026, 10, 23, 12, 0, 0);
+    const daily = [...new Array(22).fill(0), 2];
+    const f = forecastMonthEnd(daily, now);
+    // $2 in half a day → $4/day over the 7.5 days left.
+    assert.ok(Math.abs(f.projected - (2 + 4 * 7.5)) < 1e-6, String(f.projected));
+  });
+
   test('with one partial day it extrapolates the rate so far', () => {
     const now = new Date(2026, 1, 1, 6, 0, 0);
     const f = forecastMonthEnd([1], now);

@@ -20,8 +20,12 @@ export function forecastMonthEnd(daily: number[], now: Date): CostForecast {
   const dayFraction = (now.getHours() * 3600 + now.getMinutes() * 60 + now.getSeconds()) / 86400;
   const elapsed = now.getDate() - 1 + dayFraction;
   const daysLeft = Math.max(0, daysInMonth - elapsed);
+  // Days before the first spend are "not deployed yet", not "spent nothing": leave them out.
+  const first = daily.findIndex((v) => v > 0);
+  const active = first < 0 ? [] : daily.slice(first);
+  const activeElapsed = first < 0 ? 0 : elapsed - first;
   // Complete days only for the trend; today's partial day is scaled up when it is the only data.
-  const full = daily.slice(0, Math.max(0, daily.length - 1)).slice(-14);
+  const full = active.slice(0, Math.max(0, active.length - 1)).slice(-14);
   let rate: number;
   let sd = 0;
   if (full.length >= 3) {
@@ -40,7 +44,7 @@ export function forecastMonthEnd(daily: number[], now: Date): CostForecast {
     const resid = full.map((y, i) => y - (ym + slope * (i - xm)));
     sd = Math.sqrt(resid.reduce((a, r) => a + r * r, 0) / Math.max(1, n - 2));
   } else {
-    rate = elapsed > 0.01 ? monthToDate / elapsed : 0;
+    rate = activeElapsed > 0.01 ? monthToDate / activeElapsed : 0;
     sd = rate * 0.5;
   }
   const projected = monthToDate + rate * daysLeft;
@@ -51,6 +55,6 @@ export function forecastMonthEnd(daily: number[], now: Date): CostForecast {
     low: Math.max(monthToDate, projected - spread),
     high: projected + spread,
     daysLeft,
-    dailyAverage: elapsed > 0 ? monthToDate / Math.max(elapsed, 1) : 0,
+    dailyAverage: activeElapsed > 0 ? monthToDate / Math.max(activeElapsed, 1) : 0,
   };
 }

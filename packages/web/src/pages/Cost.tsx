@@ -109,9 +109,10 @@ export default function Cost() {
               <Stat
                 label="Forecast to month end"
                 value={fmtUsd(f.projected)}
-                hint={`95% interval ${fmtUsd(f.low)} – ${fmtUsd(f.high)}; ${f.daysLeft.toFixed(1)} days left`}
+                sub={`95%: ${fmtUsd(f.low)} – ${fmtUsd(f.high)}`}
+                hint={`Linear trend of recent daily spend; ${f.daysLeft.toFixed(1)} days left`}
               />
-              <Stat label="Forecast range" value={`${fmtUsd(f.low)} – ${fmtUsd(f.high)}`} />
+              <Stat label="Daily average (this month)" value={fmtUsd(f.dailyAverage)} />
             </div>
             <Panel title="Cost over time by model">
               <Chart {...trend} fmt={fmtUsd} stacked />

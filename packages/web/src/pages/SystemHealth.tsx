@@ -11,14 +11,14 @@ import { align } from '../lib/series.js';
 import { stepFor } from '../lib/time.js';
 import { useAsync } from '../lib/useAsync.js';
 
-const METRICS: { name: string; label: string; fmt: (v: number) => string; gpu?: boolean }[] = [
-  { name: 'system.cpu.usage', label: 'CPU %', fmt: (v) => `${fmtNum(v)}%` },
-  { name: 'system.memory.usage', label: 'Memory %', fmt: (v) => `${fmtNum(v)}%` },
-  { name: 'system.disk.usage', label: 'Disk %', fmt: (v) => `${fmtNum(v)}%` },
+const METRICS: { name: string; label: string; fmt: (v: number) => string; gpu?: boolean; pct?: boolean }[] = [
+  { name: 'system.cpu.usage', pct: true, label: 'CPU %', fmt: (v) => `${fmtNum(v)}%` },
+  { name: 'system.memory.usage', pct: true, label: 'Memory %', fmt: (v) => `${fmtNum(v)}%` },
+  { name: 'system.disk.usage', pct: true, label: 'Disk %', fmt: (v) => `${fmtNum(v)}%` },
   { name: 'system.network.latency', label: 'Network latency', fmt: fmtMs },
   { name: 'system.connections.active', label: 'Active connections', fmt: (v) => fmtNum(v) },
-  { name: 'system.gpu.usage', label: 'GPU %', fmt: (v) => `${fmtNum(v)}%`, gpu: true },
-  { name: 'system.gpu.memory.usage', label: 'GPU memory %', fmt: (v) => `${fmtNum(v)}%`, gpu: true },
+  { name: 'system.gpu.usage', pct: true, label: 'GPU %', fmt: (v) => `${fmtNum(v)}%`, gpu: true },
+  { name: 'system.gpu.memory.usage', pct: true, label: 'GPU memory %', fmt: (v) => `${fmtNum(v)}%`, gpu: true },
 ];
 
 async function probe(path: string): Promise<{ ok: boolean; detail: string; ms: number }> {
