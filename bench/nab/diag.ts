@@ -1,27 +1,37 @@
-import { createDetector, probationRows } from '@vigil/core';
+/**
+ * Per-file diagnostics for the NAB bench: detections at a threshold and the best score inside each
+ * labelled window, for the series whose key contains the filter.
+ *
+ *   node --conditions=vigil-source --import tsx bench/nab/diag.ts <filter> ['{"ensemble options"}'] [threshold]
+ */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type AnyDetectorOptions, createDetector, probationRows } from '@vigil/core';
 import { loadNab } from './data.js';
 
-const [file, params, thr] = [process.argv[2], JSON.parse(process.argv[3] ?? '{}'), Number(process.argv[4] ?? 0.6847)];
-for (const s of loadNab('/work/shared/nab', (k) => k.includes(file))) {
+const dir = process.env.NAB_DIR ?? join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), '../shared/nab');
+const filter = process.argv[2] ?? '';
+const params = JSON.parse(process.argv[3] ?? '{}') as AnyDetectorOptions;
+const threshold = Number(process.argv[4] ?? 0.6846);
+for (const s of loadNab(dir, (k) => k.includes(filter))) {
   const d = createDetector('ensemble', params);
-  const sc = Array.from(s.values, (v, i) => d.update(s.times[i], v));
-  const n = sc.length;
-  const pr = probationRows(n);
-  console.log(s.key, 'n', n, 'probation', pr, 'windows', s.windows);
-  const hits = [];
-  for (let i = pr; i < n; i++) if (sc[i] >= thr) hits.push(i);
-  console.log(
-    'detections',
-    hits.map((i) => `${i}:${sc[i].toFixed(3)}${s.windows.some(([a, b]) => i >= a && i <= b) ? '*' : ''}`).join(' '),
-  );
+  const scores = Array.from(s.values, (v, i) => d.update(s.times[i], v));
+  const n = scores.length;
+  const probation = probationRows(n);
+  const inWindow = (i: number) => s.windows.some(([a, b]) => i >= a && i <= b);
+  const hits: string[] = [];
+  for (let i = probation; i < n; i++)
+    if (scores[i] >= threshold) hits.push(`${i}:${scores[i].toFixed(3)}${inWindow(i) ? '*' : ''}`);
+  console.log(`${s.key} rows ${n}, probation ${probation}, windows ${JSON.stringify(s.windows)}`);
+  console.log(`  detections (* = in a window): ${hits.join(' ')}`);
   for (const [a, b] of s.windows) {
-    let m = 0,
-      mi = -1;
+    let best = 0;
+    let at = -1;
     for (let i = a; i <= b; i++)
-      if (sc[i] > m) {
-        m = sc[i];
-        mi = i;
+      if (scores[i] > best) {
+        best = scores[i];
+        at = i;
       }
-    console.log('window', a, b, 'max', m.toFixed(3), 'at', mi);
+    console.log(`  window ${a}..${b}: max ${best.toFixed(3)} at ${at}`);
   }
 }

@@ -5,7 +5,7 @@
  * null = 0, perfect = 100) and measures throughput.
  *
  *   node --conditions=vigil-source --import tsx bench/nab/run.ts [--quick] [--nab-dir DIR]
- *        [--detectors a,b] [--params '{"ensemble": {...}}'] [--per-file]
+ *        [--detectors a,b] [--params '{"ensemble": {...}}'] [--per-file] [--only REGEX]
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     detectors: { type: 'string' },
     params: { type: 'string' },
     'per-file': { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
 
@@ -87,7 +88,8 @@ const factories: Record<string, () => StreamingDetector> = {
 const names = args.detectors ? args.detectors.split(',') : Object.keys(factories);
 for (const n of names) if (!factories[n]) throw new Error(`unknown detector ${n}`);
 
-const corpus = loadNab(resolve(args['nab-dir']!), args.quick ? (_k) => true : undefined);
+const only = args.only ? new RegExp(args.only) : null;
+const corpus = loadNab(resolve(args['nab-dir']!), only ? (k) => only.test(k) : undefined);
 const series = args.quick ? corpus.filter((_, i) => i % 3 === 0) : corpus;
 const points = series.reduce((s, x) => s + x.values.length, 0);
 console.log(
