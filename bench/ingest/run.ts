@@ -204,9 +204,15 @@ async function main() {
 
   let raw: number | null = null;
   let rawPerCpuS: number | null = null;
-  if (!skipRaw) {
+  const rawModule = skipRaw
+    ? null
+    : await import('../lib/raw-insert.js').catch((err: Error) => {
+        console.log(`  baseline unavailable (bench/lib/raw-insert: ${err.message.split('\n')[0]})`);
+        return null;
+      });
+  if (rawModule) {
+    const { rawInsertRate } = rawModule;
     const rawRows = rows.slice(0, Math.min(rows.length, quick ? 50_000 : 200_000));
-    const { rawInsertRate } = await import('../lib/raw-insert.js');
     const c0 = process.cpuUsage();
     const r = await rawInsertRate(join(dir, 'raw.duckdb'), rawRows, { batchSize: 10_000 });
     const c1 = process.cpuUsage(c0);
