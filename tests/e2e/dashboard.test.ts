@@ -282,7 +282,7 @@ describe('dashboard in Chromium', { timeout: 180_000 }, () => {
   test('dark theme renders and persists', async () => {
     await page.goto(`${started.url}/?range=1h`);
     await page.getByRole('button', { name: 'Dark theme' }).click();
-    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
     await page.locator('text=Latency p95').waitFor();
     await settle(page);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-overview-dark.png'), fullPage: true });
