@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { detectAnomalies, severityOf } from './anomalies.js';
 
 const HOUR = 3_600_000;
@@ -80,6 +81,32 @@ describe('detectAnomalies', () => {
     assert.throws(() => detectAnomalies({ metric: '', points: [] }), /metric/);
     assert.throws(() => detectAnomalies({ metric: 'm', points: [], algorithm: 'nope' as 'ewma' }), /unknown algorithm/);
     assert.throws(() => detectAnomalies({ metric: 'm', points: [], threshold: 2 }), /threshold/);
+  });
+
+  test('property: any series gives finite records or a clear status, never NaN', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 1e9 }),
+            fc.oneof(fc.double({ min: -1e9, max: 1e9 }), fc.constant(Number.NaN)),
+          ),
+          {
+            maxLength: 150,
+          },
+        ),
+        fc.constantFrom('auto', 'robust_z', 'ewma', 'seasonal', 'changepoint', 'novelty', 'ensemble'),
+        (pts, algorithm) => {
+          const r = detectAnomalies({ metric: 'm', points: pts, algorithm: algorithm as 'auto' });
+          assert.ok(r.status === 'ok' || (r.status === 'insufficient_data' && r.message));
+          for (const s of r.scores) assert.ok(s >= 0 && s <= 1);
+          for (const a of r.anomalies)
+            for (const k of ['value', 'expected', 'lower', 'upper', 'score', 'confidence'] as const)
+              assert.ok(Number.isFinite(a[k]), `${k} = ${a[k]}`);
+        },
+      ),
+      { numRuns: 80 },
+    );
   });
 
   test('sinceMs limits reports to the newest part of the range', () => {

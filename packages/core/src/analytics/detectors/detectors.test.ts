@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { ALGORITHMS, createDetector, SENSITIVITY_THRESHOLDS, scoreToZ, zToScore } from './index.js';
 
 /** A daily-seasonal 5-minute series with mild noise and one spike at `spikeAt`. */
@@ -63,6 +64,32 @@ describe('streaming detectors', () => {
         assert.ok(s >= 0 && s <= 1, `${name} gave ${s}`);
       }
     }
+  });
+
+  test('property: any input (huge, tiny, NaN, ±Infinity, out of order) gives scores in [0, 1]', () => {
+    const value = fc.oneof(
+      fc.double(),
+      fc.constantFrom(1e308, -1e308, 5e-324, 0, Number.NaN, Infinity, -Infinity),
+      fc.integer({ min: -5, max: 5 }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 1e12 }), value), { maxLength: 120 }), (pts) => {
+        for (const name of ALGORITHMS) {
+          const d = createDetector(name, name === 'threshold' ? { upper: 1 } : { minDataPoints: 5 });
+          for (const [t, v] of pts) {
+            const s = d.update(t, v);
+            assert.ok(s >= 0 && s <= 1, `${name}: ${s} for ${v}`);
+            const e = d.expectation();
+            if (e)
+              assert.ok(
+                !Number.isNaN(e.expected) && !Number.isNaN(e.lower) && !Number.isNaN(e.upper),
+                `${name} expectation NaN`,
+              );
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 
   test('a constant series scores below every sensitivity threshold', () => {
