@@ -32,6 +32,8 @@ export interface ServerConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Seconds a 429 asks clients to wait. */
   retryAfterS: number;
+  /** Origins allowed to call the API from a browser (CORS), comma-separated; `*` for any. */
+  corsOrigins: string;
   /** DuckDB WAL size that triggers a checkpoint; un-checkpointed data also sits in memory. */
   duckdbCheckpoint: string;
   /** DuckDB memory_limit (empty = DuckDB's default, 80% of RAM). */
@@ -70,6 +72,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   // 64 MB keeps the server's peak RSS under ~500 MB during sustained ingest (measured with
   // bench/ingest: 256 MB peaked at ~640 MB) at no measurable throughput cost.
   duckdbCheckpoint: '64MB',
+  corsOrigins: '',
   duckdbMemoryLimit: '',
 };
 
@@ -153,6 +156,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'enum',
     values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     description: 'server log level',
+  },
+  {
+    key: 'corsOrigins',
+    flag: 'cors-origins',
+    env: 'VIGIL_CORS_ORIGINS',
+    kind: 'string',
+    description: 'browser origins allowed to call ingest/API (comma-separated, * for any), e.g. for OTel web exporters',
   },
   {
     key: 'duckdbCheckpoint',

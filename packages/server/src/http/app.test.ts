@@ -298,3 +298,33 @@ describe('dashboard files', () => {
     assert.match(api.headers.get('content-type') ?? '', /json/);
   });
 });
+
+describe('CORS', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ corsOrigins: 'https://app.example' });
+  });
+  after(async () => {
+    await s.dispose();
+  });
+
+  test('preflight and simple requests from an allowed origin; others get no CORS headers', async () => {
+    const pre = await s.api('/v1/traces', {
+      method: 'OPTIONS',
+      key: null,
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get('access-control-allow-origin'), 'https://app.example');
+    assert.match(pre.headers.get('access-control-allow-headers') ?? '', /authorization/);
+    const get = await s.api('/api/v1/traces', { headers: { origin: 'https://app.example' } });
+    assert.equal(get.status, 200);
+    assert.equal(get.headers.get('access-control-allow-origin'), 'https://app.example');
+    const other = await s.api('/api/v1/traces', { headers: { origin: 'https://evil.example' } });
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
+  });
+});

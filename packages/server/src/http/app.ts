@@ -10,6 +10,7 @@ import type { ServerConfig } from '../config/config.js';
 import { requirePermission } from './auth.js';
 import { readRawBody } from './body.js';
 import type { RouteContext } from './context.js';
+import { registerCors } from './cors.js';
 import { HttpError, makeErrorHandler, sendError } from './errors.js';
 import { LiveHub } from './live.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
@@ -151,6 +152,7 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
       throw new HttpError(503, 'unavailable', 'server is shutting down', { connection: 'close', 'retry-after': '5' });
     }
   });
+  registerCors(app, config.corsOrigins);
   app.addHook('preClose', async () => {
     accepting = false;
     for (const close of [...streams]) close();
