@@ -65,6 +65,7 @@ test('keys create/list/revoke and export against a data dir', async () => {
     const l = io();
     assert.equal(await main(['keys', 'list', '--data-dir', dir], l), 0);
     assert.ok(l.out().includes(created.id));
+    assert.equal(l.out().trim().split('\n').length, 1, 'only the created key exists');
     assert.ok(!l.out().includes(created.key), 'plaintext never listed');
     const r = io();
     assert.equal(await main(['keys', 'revoke', created.id, '--data-dir', dir], r), 0);

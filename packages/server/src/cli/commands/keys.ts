@@ -69,7 +69,8 @@ export const keysCommand: Command = {
       if (action === 'create') {
         if (!(await store.getProject(project))) {
           if (project !== DEFAULT_PROJECT) throw new UsageError(`project ${project} does not exist`);
-          await auth.bootstrap({ ensureKey: null });
+          // Not bootstrap(): that would also mint an admin key nobody ever sees.
+          await store.createProject({ id: DEFAULT_PROJECT, name: 'Default', createdUs: Date.now() * 1000 });
         }
         const { record, key } = await auth.create(project, values.name as string, values.role as never);
         if (values.json) line(io.stdout, JSON.stringify({ id: record.id, name: record.name, role: record.role, key }));
