@@ -56,7 +56,7 @@ describe('dashboard with the demo workload', { timeout: 180_000 }, () => {
     });
     const workload = '../../packages/server/src/demo/workload.js';
     ({ runDemo } = (await import(workload)) as { runDemo: RunDemo });
-    await runDemo({ url: started.url, apiKey: key, durationS: 6, seed: 7 });
+    await runDemo({ url: started.url, apiKey: key, durationS: 4, seed: 7 });
     browser = await launchChromium(join(dir.path, 'profile'));
     await browser.addInitScript((k) => sessionStorage.setItem('vigil.apiKey', k), key);
     page = browser.pages()[0] ?? (await browser.newPage());
@@ -73,7 +73,7 @@ describe('dashboard with the demo workload', { timeout: 180_000 }, () => {
   });
 
   test('every page renders the demo data while the workload keeps running', async () => {
-    const more = runDemo({ url: started.url, apiKey: key, durationS: 8, seed: 8 });
+    const more = runDemo({ url: started.url, apiKey: key, durationS: 6, seed: 8 });
     await page.goto(`${started.url}/?range=1h`);
     for (const [name, path] of PAGES) {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
