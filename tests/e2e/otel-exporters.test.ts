@@ -18,8 +18,9 @@ import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-tra
 import { getJson, startVigil, tempDir, type VigilProcess } from './helpers.js';
 
 const flavours = [
-  { name: 'proto', Traces: TracesProto, Metrics: MetricsProto, Logs: LogsProto },
-  { name: 'http-json', Traces: TracesHttp, Metrics: MetricsHttp, Logs: LogsHttp },
+  { name: 'proto', Traces: TracesProto, Metrics: MetricsProto, Logs: LogsProto, compression: undefined },
+  { name: 'http-json', Traces: TracesHttp, Metrics: MetricsHttp, Logs: LogsHttp, compression: undefined },
+  { name: 'proto-gzip', Traces: TracesProto, Metrics: MetricsProto, Logs: LogsProto, compression: 'gzip' },
 ] as const;
 
 describe('official OpenTelemetry exporters → vigil serve', () => {
@@ -42,7 +43,11 @@ describe('official OpenTelemetry exporters → vigil serve', () => {
       const headers = { Authorization: `Bearer ${key}` };
       const provider = new BasicTracerProvider({
         resource: resourceFromAttributes({ 'service.name': `svc-${f.name}` }),
-        spanProcessors: [new SimpleSpanProcessor(new f.Traces({ url: `${vigil.url}/v1/traces`, headers }))],
+        spanProcessors: [
+          new SimpleSpanProcessor(
+            new f.Traces({ url: `${vigil.url}/v1/traces`, headers, compression: f.compression as never }),
+          ),
+        ],
       });
       const tracer = provider.getTracer('e2e');
       const root = tracer.startSpan('agent run', {
@@ -98,14 +103,14 @@ describe('official OpenTelemetry exporters → vigil serve', () => {
     test(`${f.name}: metrics and logs are queryable`, async () => {
       const headers = { Authorization: `Bearer ${key}` };
       const reader = new PeriodicExportingMetricReader({
-        exporter: new f.Metrics({ url: `${vigil.url}/v1/metrics`, headers }),
+        exporter: new f.Metrics({ url: `${vigil.url}/v1/metrics`, headers, compression: f.compression as never }),
         exportIntervalMillis: 60_000,
       });
       const meters = new MeterProvider({
         resource: resourceFromAttributes({ 'service.name': 'm' }),
         readers: [reader],
       });
-      const counter = meters.getMeter('e2e').createCounter(`e2e_${f.name.replace('-', '_')}_requests`);
+      const counter = meters.getMeter('e2e').createCounter(`e2e_${f.name.replaceAll('-', '_')}_requests`);
       counter.add(3, { route: '/a' });
       counter.add(4, { route: '/a' });
       await meters.forceFlush();
@@ -113,14 +118,18 @@ describe('official OpenTelemetry exporters → vigil serve', () => {
 
       const logs = new LoggerProvider({
         resource: resourceFromAttributes({ 'service.name': 'l' }),
-        processors: [new SimpleLogRecordProcessor({ exporter: new f.Logs({ url: `${vigil.url}/v1/logs`, headers }) })],
+        processors: [
+          new SimpleLogRecordProcessor({
+            exporter: new f.Logs({ url: `${vigil.url}/v1/logs`, headers, compression: f.compression as never }),
+          }),
+        ],
       });
       const marker = `hello from ${f.name} ${Date.now()}`;
       logs.getLogger('e2e').emit({ severityNumber: SeverityNumber.WARN, severityText: 'WARN', body: marker });
       await logs.forceFlush();
       await logs.shutdown();
 
-      const name = `e2e_${f.name.replace('-', '_')}_requests`;
+      const name = `e2e_${f.name.replaceAll('-', '_')}_requests`;
       const series = await getJson(`${vigil.url}/api/v1/metrics/query?name=${name}&aggregation=max&step=1h`, key);
       assert.equal(series.status, 200, JSON.stringify(series.body));
       assert.equal(series.body.series.length, 1);
