@@ -6,6 +6,7 @@ export * from './detectors/index.js';
 export * from './forecast/index.js';
 export * from './format.js';
 export * from './hypothesis.js';
+export * from './monitoring-utils.js';
 export * from './report.js';
 export * from './seasonality.js';
 export * from './sketch.js';
