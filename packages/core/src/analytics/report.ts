@@ -208,7 +208,7 @@ export function createPerformanceReport(input: PerformanceReportInput): Performa
   const totalCost = all.costUsd;
   const costRank = (m: Map<string, SpanRecord[]>, kind: string) =>
     [...m]
-      .map(([k, v]) => ({ ...groupStats(k, kind, v), share: totalCost > 0 ? 0 : 0 }))
+      .map(([k, v]) => groupStats(k, kind, v))
       .map((g) => ({ ...g, share: totalCost > 0 ? round(g.costUsd / totalCost, 4) : 0 }))
       .filter((g) => g.costUsd > 0)
       .sort((a, b) => b.costUsd - a.costUsd)

@@ -56,7 +56,6 @@ export class NoveltyDetector implements StreamingDetector {
   private readonly timeWeight: number;
   /** Stored numbers per vector: the values, plus two for time of day when it is used. */
   private readonly width: number;
-  private last: Expectation | null = null;
   /** Range-scaled distance of the last point to its nearest neighbour (for diagnostics). */
   lastDistance = 0;
 
@@ -73,10 +72,7 @@ export class NoveltyDetector implements StreamingDetector {
   }
 
   update(t: number, x: number): number {
-    if (!Number.isFinite(x)) {
-      this.last = null;
-      return 0;
-    }
+    if (!Number.isFinite(x)) return 0;
     if (this.step === 1) return this.element(t, x);
     if (x < this.blockMin) this.blockMin = x;
     if (x > this.blockMax) this.blockMax = x;
@@ -130,8 +126,9 @@ export class NoveltyDetector implements StreamingDetector {
     return score;
   }
 
+  /** Novelty has no notion of an expected value (ask the seasonal model for one). */
   expectation(): Expectation | null {
-    return this.last;
+    return null;
   }
 
   private store(v: Float64Array): void {
