@@ -1,6 +1,6 @@
 /** One trace: summary with roll-ups, the waterfall, and the selected span's details. */
 import { Fragment } from 'preact';
-import { useMemo } from 'preact/hooks';
+import { useMemo, useRef } from 'preact/hooks';
 import { getTrace, traceLogs } from '../api/queries.js';
 import { type Span, toMs } from '../api/types.js';
 import { Badge, ErrorBox, Loading, Panel, Stat } from '../components/ui.js';
@@ -13,7 +13,11 @@ import { useAsync } from '../lib/useAsync.js';
 
 export default function TraceDetailPage({ traceId, params }: { traceId: string; params: URLSearchParams }) {
   const { tick } = useApp();
-  const state = useAsync((signal) => getTrace(traceId, signal), [traceId, tick]);
+  // Refreshes (timer, live updates) re-read only traces that may still be growing: a trace whose
+  // last span ended minutes ago is complete, and re-fetching thousands of spans is wasted work.
+  const growing = useRef(true);
+  const state = useAsync((signal) => getTrace(traceId, signal), [traceId, growing.current ? tick : 0]);
+  growing.current = !state.data || state.data.spans.some((s) => Date.now() - (toMs(s.endTime) ?? 0) < 300_000);
   const tree = useMemo(() => (state.data ? buildTree(state.data.spans) : null), [state.data]);
   const logs = useAsync(
     async (signal) =>

@@ -108,8 +108,20 @@ function TraceList({ params }: { params: URLSearchParams }) {
       sort: (t) => t.name,
     },
     { key: 'kind', label: 'Kind', render: (t) => <Badge kind={t.kind}>{t.kind}</Badge> },
-    { key: 'agent', label: 'Agent', render: (t) => t.agentName ?? t.agentId ?? '—' },
-    { key: 'models', label: 'Models', render: (t) => <span class="truncate">{t.models?.join(', ') || '—'}</span> },
+    {
+      key: 'agent',
+      label: 'Agent',
+      render: (t) => <span class="truncate narrow">{t.agentName ?? t.agentId ?? '—'}</span>,
+    },
+    {
+      key: 'models',
+      label: 'Models',
+      render: (t) => (
+        <span class="truncate narrow" title={t.models?.join(', ')}>
+          {t.models?.join(', ') || '—'}
+        </span>
+      ),
+    },
     {
       key: 'status',
       label: 'Status',
