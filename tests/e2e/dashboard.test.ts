@@ -163,6 +163,21 @@ describe('dashboard in Chromium', { timeout: 180_000 }, () => {
     const agents = await page.locator('[data-testid=trace-list] tbody tr td:nth-child(4)').allTextContents();
     assert.ok(agents.every((a) => a === 'Planner'));
 
+    await page.getByLabel('Agent', { exact: true }).selectOption('');
+    await page.getByLabel('Min duration (ms)').fill('1500');
+    await page.waitForURL(/minDurationMs=1500/);
+    await page.waitForFunction(() => {
+      const rows = document.querySelectorAll('[data-testid=trace-list] tbody tr');
+      return rows.length > 0 && rows.length < 40;
+    });
+    const durations = await page.locator('[data-testid=trace-list] tbody tr td:nth-child(7)').allTextContents();
+    assert.ok(
+      durations.every((d) => d.endsWith(' s') && Number.parseFloat(d) >= 1.5),
+      `all at least 1.5 s: ${durations.join(', ')}`,
+    );
+    await page.getByLabel('Min duration (ms)').fill('');
+    await page.getByLabel('Service').fill('demo-app');
+    await page.waitForURL(/service=demo-app/);
     await page.getByLabel('Search traces').fill('no trace has this text');
     await page.getByText('No traces match these filters').waitFor();
     assert.match(page.url(), /text=no\+trace/);

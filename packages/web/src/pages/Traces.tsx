@@ -180,8 +180,9 @@ function TraceList({ params }: { params: URLSearchParams }) {
             'Kind',
             SPAN_KINDS.map((k) => ({ value: k, label: k })),
           )}
-          <NumberFilter name="minDurationMs" label="Min duration (ms)" value={params.get('minDurationMs') ?? ''} />
-          <NumberFilter name="minCostUsd" label="Min cost ($)" value={params.get('minCostUsd') ?? ''} step="0.0001" />
+          <InputFilter name="service" label="Service" type="text" value={params.get('service') ?? ''} />
+          <InputFilter name="minDurationMs" label="Min duration (ms)" value={params.get('minDurationMs') ?? ''} />
+          <InputFilter name="minCostUsd" label="Min cost ($)" value={params.get('minCostUsd') ?? ''} step="0.0001" />
           {activeFilters > 0 && (
             <button
               type="button"
@@ -234,16 +235,19 @@ function TraceList({ params }: { params: URLSearchParams }) {
   );
 }
 
-function NumberFilter({
+/** A typed filter that writes itself to the URL once the user pauses. */
+function InputFilter({
   name,
   label,
   value,
   step = '1',
+  type = 'number',
 }: {
   name: string;
   label: string;
   value: string;
   step?: string;
+  type?: 'number' | 'text';
 }) {
   const [v, setV] = useState(value);
   const d = useDebounced(v, 400);
@@ -254,7 +258,13 @@ function NumberFilter({
   return (
     <label>
       {label}
-      <input type="number" min="0" step={step} value={v} onInput={(e) => setV((e.target as HTMLInputElement).value)} />
+      <input
+        type={type}
+        min={type === 'number' ? '0' : undefined}
+        step={type === 'number' ? step : undefined}
+        value={v}
+        onInput={(e) => setV((e.target as HTMLInputElement).value)}
+      />
     </label>
   );
 }
