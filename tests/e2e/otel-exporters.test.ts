@@ -17,6 +17,15 @@ import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { getJson, startVigil, tempDir, type VigilProcess } from './helpers.js';
 
+async function poll<T>(get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await get();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const flavours = [
   { name: 'proto', Traces: TracesProto, Metrics: MetricsProto, Logs: LogsProto, compression: undefined },
   { name: 'http-json', Traces: TracesHttp, Metrics: MetricsHttp, Logs: LogsHttp, compression: undefined },
@@ -130,14 +139,22 @@ describe('official OpenTelemetry exporters → vigil serve', () => {
       await logs.shutdown();
 
       const name = `e2e_${f.name.replaceAll('-', '_')}_requests`;
-      const series = await getJson(`${vigil.url}/api/v1/metrics/query?name=${name}&aggregation=max&step=1h`, key);
+      // The exporters resolve forceFlush once acknowledged (durable); the poll only absorbs an
+      // exporter retry on a heavily loaded machine.
+      const series = await poll(
+        () => getJson(`${vigil.url}/api/v1/metrics/query?name=${name}&aggregation=max&step=1h`, key),
+        (r) => r.body?.series?.length === 1,
+      );
       assert.equal(series.status, 200, JSON.stringify(series.body));
-      assert.equal(series.body.series.length, 1);
+      assert.equal(series.body.series.length, 1, JSON.stringify(series.body));
       assert.equal(series.body.series[0].points.at(-1)[1], 7);
 
-      const found = await getJson(`${vigil.url}/api/v1/logs?text=${encodeURIComponent(marker)}`, key);
+      const found = await poll(
+        () => getJson(`${vigil.url}/api/v1/logs?text=${encodeURIComponent(marker)}`, key),
+        (r) => r.body?.items?.length === 1,
+      );
       assert.equal(found.status, 200);
-      assert.equal(found.body.items.length, 1);
+      assert.equal(found.body.items.length, 1, JSON.stringify(found.body));
       assert.equal(found.body.items[0].body, marker);
       assert.equal(found.body.items[0].severity, SeverityNumber.WARN);
     });
