@@ -202,35 +202,29 @@ console.log(
   `data: ${fmt(Number(n24))} spans in the last 24 h of ${((Number(hi) - Number(lo)) / 24 / HOUR).toFixed(1)} days`,
 );
 
-const dashboard = () =>
+const dashboardWith = (exact: boolean) => () =>
   Promise.all([
-    store.agentStats('bench', range),
-    store.modelStats('bench', range),
+    exact ? store.exactAgentStats('bench', range) : store.agentStats('bench', range),
+    exact ? store.exactModelStats('bench', range) : store.modelStats('bench', range),
     store.latestMetrics('bench', range, 'system.'),
     store.listAnomalies('bench', { ...range, limit: 20 }),
     store.listAlerts('bench', { states: ['firing', 'pending', 'acknowledged'], limit: 50 }),
   ]);
 const runs = values.quick ? 5 : 7;
 
-const rawDash = await medianOf(runs, dashboard);
+const rawDash = await medianOf(runs, dashboardWith(true));
 console.log(`dashboard 24 h from raw spans (exact):  median ${rawDash.toFixed(1)} ms`);
 
-if (typeof (store as unknown as { refreshRollups?: unknown }).refreshRollups === 'function') {
-  const r = store as unknown as { refreshRollups(o: { nowUs: number; graceMs: number }): Promise<{ hours: number }> };
-  const [ms, res] = await timeIt(() => r.refreshRollups({ nowUs: toUs + 2 * HOUR, graceMs: 0 }));
+{
+  const [ms, res] = await timeIt(() => store.refreshRollups({ nowUs: toUs + 2 * HOUR, graceMs: 0 }));
   console.log(`rollups: ${res.hours} hours rolled up in ${(ms / 1000).toFixed(1)} s`);
-  const rolled = await medianOf(runs, dashboard);
+  const rolled = await medianOf(runs, dashboardWith(false));
   console.log(
     `dashboard 24 h with hourly rollups:   median ${rolled.toFixed(1)} ms  (${(rawDash / rolled).toFixed(1)}x faster than raw)`,
   );
-  const [exact, approx] = [
-    await (
-      store as unknown as { exactModelStats(p: string, r: unknown): Promise<{ p95: number | null }> }
-    ).exactModelStats?.('bench', range),
-    await store.modelStats('bench', range),
-  ];
-  if (exact)
-    console.log(`  p95 model latency: exact ${exact.p95?.toFixed(1)} ms, from rollups ${approx.p95?.toFixed(1)} ms`);
+  const exact = await store.exactModelStats('bench', range);
+  const approx = await store.modelStats('bench', range);
+  console.log(`  p95 model latency: exact ${exact.p95?.toFixed(1)} ms, from rollups ${approx.p95?.toFixed(1)} ms`);
 }
 
 const ids = (

@@ -47,6 +47,11 @@ import * as tq from './telemetry-queries.js';
 export interface PostgresStoreOptions extends PgConnectOptions {
   /** Days of partitions to create ahead of today at migrate time and by maintain() (default 2). */
   partitionsAhead?: number;
+  /**
+   * work_mem for analytical queries (dashboard stats, series, trace lists), set per transaction:
+   * enough to aggregate and sort a day's spans in memory instead of spilling (default '64MB').
+   */
+  analyticsWorkMem?: string;
 }
 
 const API_KEY_COLUMNS = 'id, project, name, role, prefix, hash, created_us, last_used_us, revoked_us';
@@ -118,10 +123,20 @@ export class PostgresStore implements Store {
     return new PgAppender(this.sql, this.schema, this.partitions);
   }
 
+  /** Runs an analytical query with a larger work_mem (hash aggregates instead of disk sorts). */
+  private analytic<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    const mem = this.opts.analyticsWorkMem ?? '64MB';
+    if (!/^\d+\s*(kB|MB|GB)$/.test(mem)) throw new Error(`invalid analyticsWorkMem ${mem}`);
+    return this.sql.begin(async (tx) => {
+      await tx.unsafe(`SET LOCAL work_mem = '${mem}'`);
+      return fn(tx as unknown as Sql);
+    }) as Promise<T>;
+  }
+
   // --- telemetry queries ---
 
   listTraces(project: string, q: TraceQuery): Promise<Page<TraceSummary>> {
-    return tq.listTraces(this.sql, this.t, project, q);
+    return this.analytic((sql) => tq.listTraces(sql, this.t, project, q));
   }
   getTrace(project: string, traceId: string): Promise<SpanRecord[]> {
     return tq.getTrace(this.sql, this.t, project, traceId);
@@ -129,16 +144,19 @@ export class PostgresStore implements Store {
   /** Exact from raw spans, or from hourly rollups plus raw edges when the range has rolled-up hours. */
   async agentStats(project: string, range: TimeRange): Promise<AgentStats> {
     const snap = await this.snapshot(project, range);
-    if (!snap) return tq.agentStats(this.sql, this.t, project, range);
+    if (!snap) return this.exactAgentStats(project, range);
     return agentStatsFromSnapshot(snap, await tq.activeRuns(this.sql, this.t, project, range));
   }
   async modelStats(project: string, range: TimeRange): Promise<ModelStats> {
     const snap = await this.snapshot(project, range);
-    return snap ? modelStatsFromSnapshot(snap) : tq.modelStats(this.sql, this.t, project, range);
+    return snap ? modelStatsFromSnapshot(snap) : this.exactModelStats(project, range);
   }
-  /** Model statistics always computed from raw spans (benchmarks compare it with the rollup path). */
+  /** Statistics always computed from raw spans (benchmarks compare them with the rollup path). */
   exactModelStats(project: string, range: TimeRange): Promise<ModelStats> {
-    return tq.modelStats(this.sql, this.t, project, range);
+    return this.analytic((sql) => tq.modelStats(sql, this.t, project, range));
+  }
+  exactAgentStats(project: string, range: TimeRange): Promise<AgentStats> {
+    return this.analytic((sql) => tq.agentStats(sql, this.t, project, range));
   }
 
   /** In-flight snapshots, so the dashboard's agentStats and modelStats share one query. */
@@ -149,7 +167,7 @@ export class PostgresStore implements Store {
     if (!p) {
       p = (async () => {
         const hours = await usableHours(this.sql, this.t, project, range);
-        return hours.length === 0 ? null : statsSnapshot(this.sql, this.t, project, range, hours);
+        return hours.length === 0 ? null : this.analytic((sql) => statsSnapshot(sql, this.t, project, range, hours));
       })();
       this.snapshots.set(key, p);
       const forget = () => this.snapshots.delete(key);
@@ -171,15 +189,15 @@ export class PostgresStore implements Store {
     return refreshRollups(this.sql, this.schema, opts);
   }
   metricSeries(project: string, q: MetricSeriesQuery): Promise<Series[]> {
-    return tq.metricSeries(this.sql, this.t, project, q);
+    return this.analytic((sql) => tq.metricSeries(sql, this.t, project, q));
   }
   /** Whole-hour steps of summing measures use rollups where they exist (same numbers, fewer rows). */
   async spanSeries(project: string, q: SpanSeriesQuery): Promise<Series[]> {
     if (seriesFromRollupsPossible(q)) {
       const hours = await usableHours(this.sql, this.t, project, q);
-      if (hours.length > 0) return spanSeriesFromRollups(this.sql, this.t, project, q, hours);
+      if (hours.length > 0) return this.analytic((sql) => spanSeriesFromRollups(sql, this.t, project, q, hours));
     }
-    return tq.spanSeries(this.sql, this.t, project, q);
+    return this.analytic((sql) => tq.spanSeries(sql, this.t, project, q));
   }
   latestMetrics(project: string, range: TimeRange, prefix: string): Promise<MetricPoint[]> {
     return tq.latestMetrics(this.sql, this.t, project, range, prefix);
