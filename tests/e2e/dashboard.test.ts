@@ -283,6 +283,24 @@ describe('dashboard in Chromium', { timeout: 180_000 }, () => {
     assert.deepEqual(consoleErrors, []);
   });
 
+  test('keyboard shortcuts navigate and explain themselves', async () => {
+    await page.goto(`${started.url}/?range=1h`);
+    await page.locator('text=Latency p95').waitFor();
+    await page.keyboard.press('g');
+    await page.keyboard.press('t');
+    await page.waitForURL((u) => u.pathname === '/traces' && u.search.includes('range=1h'));
+    await page.locator('[data-testid=trace-list] tbody tr').first().waitFor();
+    await page.keyboard.press('/');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Search traces');
+    await page.keyboard.press('Escape');
+    await page.locator('body').click({ position: { x: 5, y: 700 } });
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor({ state: 'detached' });
+    assert.deepEqual(consoleErrors, []);
+  });
+
   test('fits a laptop screen', async () => {
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.goto(`${started.url}/?range=1h`);

@@ -3,7 +3,7 @@
  * updates, theme and keyboard shortcuts. Pages are code-split so the first page loads only what
  * it needs.
  */
-import type { ComponentType } from 'preact';
+import { type ComponentType, Fragment } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { getApiKey, onApiKeyChange, onUnauthorized, setApiKey } from './api/client.js';
 import { SignIn } from './components/SignIn.js';
@@ -11,7 +11,7 @@ import { TimePicker } from './components/TimePicker.js';
 import { Loading } from './components/ui.js';
 import { AppContext, type AppState } from './lib/context.js';
 import { type LiveStatus, LiveStream } from './lib/live.js';
-import { linkTo, onLinkClick, useLocation } from './lib/router.js';
+import { linkTo, navigate, onLinkClick, useLocation } from './lib/router.js';
 import { parseDuration, resolveRange } from './lib/time.js';
 
 type PageModule = { default: ComponentType<{ path: string; params: URLSearchParams }> };
@@ -19,20 +19,22 @@ type PageModule = { default: ComponentType<{ path: string; params: URLSearchPara
 interface Route {
   path: string;
   label: string;
+  /** Second key of the "g <key>" shortcut. */
+  key: string;
   load: () => Promise<PageModule>;
 }
 
 export const ROUTES: Route[] = [
-  { path: '/', label: 'Overview', load: () => import('./pages/Overview.js') },
-  { path: '/traces', label: 'Traces', load: () => import('./pages/Traces.js') },
-  { path: '/agents', label: 'Agents', load: () => import('./pages/Agents.js') },
-  { path: '/models', label: 'Models', load: () => import('./pages/Models.js') },
-  { path: '/cost', label: 'Cost', load: () => import('./pages/Cost.js') },
-  { path: '/errors', label: 'Errors', load: () => import('./pages/Errors.js') },
-  { path: '/system', label: 'System health', load: () => import('./pages/SystemHealth.js') },
-  { path: '/alerts', label: 'Alerts', load: () => import('./pages/Alerts.js') },
-  { path: '/anomalies', label: 'Anomalies', load: () => import('./pages/Anomalies.js') },
-  { path: '/service-map', label: 'Service map', load: () => import('./pages/ServiceMap.js') },
+  { path: '/', label: 'Overview', key: 'o', load: () => import('./pages/Overview.js') },
+  { path: '/traces', label: 'Traces', key: 't', load: () => import('./pages/Traces.js') },
+  { path: '/agents', label: 'Agents', key: 'a', load: () => import('./pages/Agents.js') },
+  { path: '/models', label: 'Models', key: 'm', load: () => import('./pages/Models.js') },
+  { path: '/cost', label: 'Cost', key: 'c', load: () => import('./pages/Cost.js') },
+  { path: '/errors', label: 'Errors', key: 'e', load: () => import('./pages/Errors.js') },
+  { path: '/system', label: 'System health', key: 'h', load: () => import('./pages/SystemHealth.js') },
+  { path: '/alerts', label: 'Alerts', key: 'l', load: () => import('./pages/Alerts.js') },
+  { path: '/anomalies', label: 'Anomalies', key: 'n', load: () => import('./pages/Anomalies.js') },
+  { path: '/service-map', label: 'Service map', key: 's', load: () => import('./pages/ServiceMap.js') },
 ];
 
 function matchRoute(path: string): Route | null {
@@ -165,13 +167,24 @@ function Shell({ apiKey }: { apiKey: string }) {
     };
   }, [apiKey, refresh]);
 
-  // Keyboard: "r" refreshes, "/" focuses the page's search field, "t" toggles the theme.
+  // Keyboard: "r" refresh, "/" search, "t" theme, "g" then a page key to go there, "?" help.
+  const [showKeys, setShowKeys] = useState(false);
   useEffect(() => {
+    let pendingG = 0;
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
+      if (e.key === 'Escape') setShowKeys(false);
       if (e.metaKey || e.ctrlKey || e.altKey || t.closest('input, textarea, select, [contenteditable]')) return;
-      if (e.key === 'r') refresh();
+      if (Date.now() - pendingG < 1500) {
+        pendingG = 0;
+        const r = ROUTES.find((x) => x.key === e.key);
+        if (r) navigate(r.path, new URL(linkTo(r.path), window.location.origin).searchParams);
+        return;
+      }
+      if (e.key === 'g') pendingG = Date.now();
+      else if (e.key === 'r') refresh();
       else if (e.key === 't') setTheme((x) => (x === 'dark' ? 'light' : 'dark'));
+      else if (e.key === '?') setShowKeys((v) => !v);
       else if (e.key === '/') {
         const el = document.querySelector<HTMLInputElement>('[data-search]');
         if (el) {
@@ -236,8 +249,46 @@ function Shell({ apiKey }: { apiKey: string }) {
               <button type="button" onClick={refresh} title="Refresh (r)">
                 Refresh
               </button>
+              <button
+                type="button"
+                class="ghost"
+                onClick={() => setShowKeys((v) => !v)}
+                title="Keyboard shortcuts (?)"
+                aria-label="Keyboard shortcuts"
+              >
+                ?
+              </button>
             </div>
           </header>
+          {showKeys && (
+            <div class="keys-help" role="dialog" aria-label="Keyboard shortcuts">
+              <div class="row">
+                <strong>Keyboard shortcuts</strong>
+                <span class="spacer" />
+                <button type="button" class="ghost" onClick={() => setShowKeys(false)}>
+                  Close
+                </button>
+              </div>
+              <dl class="kv">
+                <dt>r</dt>
+                <dd>Refresh</dd>
+                <dt>/</dt>
+                <dd>Search (traces)</dd>
+                <dt>t</dt>
+                <dd>Light / dark theme</dd>
+                {ROUTES.map((r) => (
+                  <Fragment key={r.path}>
+                    <dt>g {r.key}</dt>
+                    <dd>{r.label}</dd>
+                  </Fragment>
+                ))}
+                <dt>↑ ↓ ← → Home End</dt>
+                <dd>Move in the trace waterfall</dd>
+                <dt>Esc</dt>
+                <dd>Close this help</dd>
+              </dl>
+            </div>
+          )}
           <main id="main" class="content">
             {route ? (
               <PageHost route={route} path={loc.path} params={loc.params} />
