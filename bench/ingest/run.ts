@@ -55,9 +55,9 @@ function rssKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 /** CPU seconds (user + system, all threads) a process used so far; CLK_TCK is 100 on Linux. */
-function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number, tid?: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
@@ -188,10 +188,14 @@ async function main() {
   measuring = true;
   const m0 = performance.now();
   const cpu0 = cpuSeconds(pid);
+  const main0 = cpuSeconds(pid, pid);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   measuring = false;
   const elapsed = (performance.now() - m0) / 1000;
   const serverCpuS = cpuSeconds(pid) - cpu0;
+  // The JS thread (HTTP, decode, appender) is the serial part: its CPU per span bounds what one
+  // server process can take when cores are free.
+  const mainCpuS = cpuSeconds(pid, pid) - main0;
   stop = true;
   await Promise.all(workers);
   agent.destroy();
@@ -215,6 +219,9 @@ async function main() {
   const spansPerCpuS = acked / serverCpuS;
   console.log(
     `  server CPU: ${serverCpuS.toFixed(1)} s over ${elapsed.toFixed(1)} s → ${Math.round(spansPerCpuS).toLocaleString('en')} spans per CPU-second`,
+  );
+  console.log(
+    `  JS thread CPU: ${mainCpuS.toFixed(1)} s → ${((mainCpuS / acked) * 1e6).toFixed(1)} µs per span, ceiling ≈ ${Math.round(acked / mainCpuS).toLocaleString('en')} spans/s with free cores`,
   );
   if (errors || rejected429) console.log(`  non-200 answers: ${rejected429} × 429, ${errors} other`);
 
@@ -292,6 +299,7 @@ async function main() {
       rawSpansPerS: raw && Math.round(raw),
       ratio: raw ? spansPerS / raw : null,
       spansPerCpuS: Math.round(spansPerCpuS),
+      jsThreadUsPerSpan: (mainCpuS / acked) * 1e6,
       rawPerCpuS: rawPerCpuS && Math.round(rawPerCpuS),
       cpuRatio: rawPerCpuS ? spansPerCpuS / rawPerCpuS : null,
       connections,
