@@ -132,6 +132,8 @@ export interface Column<T> {
   /** Sort value; columns without one are not sortable. */
   sort?: (row: T) => number | string | null;
   num?: boolean;
+  /** Hidden on narrow screens (secondary detail). */
+  secondary?: boolean;
 }
 
 /** A table whose headers sort (click or Enter); rows can be activated to open details. */
@@ -168,7 +170,7 @@ export function DataTable<T>(p: {
             {p.columns.map((c) => (
               <th
                 key={c.key}
-                class={c.num ? 'num' : undefined}
+                class={cls(c)}
                 aria-sort={sort?.key === c.key ? (sort.desc ? 'descending' : 'ascending') : undefined}
               >
                 {c.sort ? (
@@ -208,7 +210,7 @@ export function DataTable<T>(p: {
                 }
               >
                 {p.columns.map((c) => (
-                  <td key={c.key} class={c.num ? 'num' : undefined}>
+                  <td key={c.key} class={cls(c)}>
                     {c.render(r)}
                   </td>
                 ))}
@@ -219,6 +221,11 @@ export function DataTable<T>(p: {
       </table>
     </div>
   );
+}
+
+function cls<T>(c: Column<T>): string | undefined {
+  const k = `${c.num ? 'num' : ''} ${c.secondary ? 'secondary' : ''}`.trim();
+  return k || undefined;
 }
 
 export function StatusDot({ status }: { status: string }) {

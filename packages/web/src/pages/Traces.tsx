@@ -107,7 +107,7 @@ function TraceList({ params }: { params: URLSearchParams }) {
       ),
       sort: (t) => t.name,
     },
-    { key: 'kind', label: 'Kind', render: (t) => <Badge kind={t.kind}>{t.kind}</Badge> },
+    { key: 'kind', label: 'Kind', render: (t) => <Badge kind={t.kind}>{t.kind}</Badge>, secondary: true },
     {
       key: 'agent',
       label: 'Agent',
@@ -134,7 +134,14 @@ function TraceList({ params }: { params: URLSearchParams }) {
       sort: (t) => t.errorCount,
     },
     { key: 'dur', label: 'Duration', render: (t) => fmtMs(t.durationMs), sort: (t) => t.durationMs, num: true },
-    { key: 'spans', label: 'Spans', render: (t) => fmtInt(t.spanCount), sort: (t) => t.spanCount, num: true },
+    {
+      key: 'spans',
+      label: 'Spans',
+      render: (t) => fmtInt(t.spanCount),
+      sort: (t) => t.spanCount,
+      num: true,
+      secondary: true,
+    },
     {
       key: 'tokens',
       label: 'Tokens',
