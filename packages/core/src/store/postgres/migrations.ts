@@ -72,10 +72,9 @@ CREATE TABLE {{schema}}.spans (
 ) PARTITION BY RANGE (start_us);
 -- Trace by id.
 CREATE INDEX spans_trace_idx ON {{schema}}.spans (trace_id);
--- Dashboard and series scans over a time range of one project.
+-- Dashboard, series and trace-list scans over a time range of one project. (No more indexes:
+-- each one costs every ingested span.)
 CREATE INDEX spans_project_time_idx ON {{schema}}.spans (project, start_us);
--- Trace list: root spans newest first.
-CREATE INDEX spans_roots_idx ON {{schema}}.spans (project, start_us DESC) WHERE parent_span_id IS NULL;
 
 CREATE TABLE {{schema}}.agent_runs (
   project text NOT NULL,
