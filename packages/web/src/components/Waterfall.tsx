@@ -57,7 +57,7 @@ export function Waterfall({
 
   const onKey = (e: KeyboardEvent) => {
     if (rows.length === 0) return;
-    const i = selIndex < 0 ? 0 : selIndex;
+    const i = Math.max(0, selIndex);
     const cur = rows[i];
     let next = -1;
     if (e.key === 'ArrowDown') next = Math.min(rows.length - 1, selIndex < 0 ? 0 : i + 1);
