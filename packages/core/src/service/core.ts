@@ -89,10 +89,10 @@ export type VigilCore = Awaited<ReturnType<typeof openVigilCore>>;
  * Group-commit defaults. A short flushMs means an idle pipeline commits almost at once, while under
  * load rows accumulate during the running commit, so commits grow by themselves up to flushRows
  * (closed-loop clients waiting for acks gain nothing from a longer timer: measured in
- * bench/ingest, 100 ms gave a third of the throughput of 5 ms). 200k queued rows bound memory when
+ * bench/ingest, 100 ms gave a third of the throughput of 5 ms). 100k queued rows bound memory when
  * the store lags.
  */
-export const DEFAULT_PIPELINE: PipelineOptions = { maxQueueRows: 200_000, flushRows: 10_000, flushMs: 5 };
+export const DEFAULT_PIPELINE: PipelineOptions = { maxQueueRows: 100_000, flushRows: 10_000, flushMs: 5 };
 
 export async function openVigilCore(opts: VigilCoreOptions = {}) {
   const store =

@@ -59,7 +59,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   store: '',
   bodyLimit: 16 * 1024 * 1024,
   maxDecompressedBytes: 64 * 1024 * 1024,
-  queueMaxRows: 200_000,
+  // ~560 B per decoded span with small attributes (measured): ~60 MB queued at most, about one
+  // second of ingest at full speed, enough to ride out a checkpoint; beyond it clients get 429.
+  queueMaxRows: 100_000,
   flushRows: 10_000,
   // Small: an idle pipeline commits almost at once (low ack latency); under load, rows pile up
   // while the previous commit runs, so commits grow by themselves (classic group commit).
