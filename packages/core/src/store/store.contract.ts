@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { alertingStoreContract } from '../alerting/store.contract.js';
 import type { AgentRunStart, LogRecord, MetricPoint, SpanKind, SpanRecord } from '../model/telemetry.js';
 import type { AlertRecord, AnomalyRecord, ApiKeyRecord, Store, TraceSummary } from './store.js';
 
@@ -991,5 +992,7 @@ export function storeContract(name: string, open: () => Promise<ContractHandle>)
         assert.deepEqual(await h.store.deleteBefore(T0 - HOUR_US), { spans: 0, metrics: 0, logs: 0 });
       });
     });
+
+    alertingStoreContract(name, open);
   });
 }

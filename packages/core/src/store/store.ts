@@ -4,6 +4,7 @@
  * an Appender for writes (group commit lives above it) and query methods that push aggregation
  * into the database. Every method takes the project: no query can cross projects by omission.
  */
+import type { AlertRule, DeliveryRecord, NotificationChannel, Silence } from '../alerting/types.js';
 import type { AgentRunStart, LogRecord, MetricPoint, SpanKind, SpanRecord, SpanStatus } from '../model/telemetry.js';
 
 export type BackendName = 'duckdb' | 'postgres';
@@ -267,6 +268,25 @@ export interface Store {
   listAnomalies(project: string, q: TimeRange & { metric?: string; limit: number }): Promise<AnomalyRecord[]>;
   upsertAlert(a: AlertRecord): Promise<void>;
   listAlerts(project: string, q: { states?: AlertState[]; limit: number }): Promise<AlertRecord[]>;
+
+  // --- alerting configuration and delivery log (records in ../alerting/types.ts) ---
+  upsertAlertRule(r: AlertRule): Promise<void>;
+  /** The project's rules, oldest first. */
+  listAlertRules(project: string): Promise<AlertRule[]>;
+  deleteAlertRule(project: string, id: string): Promise<boolean>;
+  upsertChannel(c: NotificationChannel): Promise<void>;
+  listChannels(project: string): Promise<NotificationChannel[]>;
+  deleteChannel(project: string, id: string): Promise<boolean>;
+  upsertSilence(s: Silence): Promise<void>;
+  /** Newest first; with activeAtUs only silences with startsUs <= t < endsUs. */
+  listSilences(project: string, q?: { activeAtUs?: number }): Promise<Silence[]>;
+  deleteSilence(project: string, id: string): Promise<boolean>;
+  insertDeliveries(rows: readonly DeliveryRecord[]): Promise<void>;
+  /** Newest first. */
+  listDeliveries(
+    project: string,
+    q: { alertId?: string; channelId?: string; limit: number },
+  ): Promise<DeliveryRecord[]>;
 
   /** Deletes telemetry older than the cutoff (by time partition where the backend has them). */
   deleteBefore(cutoffUs: number): Promise<RetentionResult>;

@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { AlertRule, DeliveryRecord, NotificationChannel, Silence } from '../../alerting/types.js';
 import type { AgentRunStart, LogRecord, MetricPoint, SpanRecord } from '../../model/telemetry.js';
 import type {
   AgentStats,
@@ -29,6 +30,7 @@ import type {
   TraceQuery,
   TraceSummary,
 } from '../store.js';
+import * as al from './alerting.js';
 import { MIGRATIONS } from './migrations.js';
 import {
   writeAgentRunEnds,
@@ -416,6 +418,45 @@ export class DuckDbStore implements Store {
       resolvedUs: numOrNull(r.resolved_us),
       acknowledgedBy: strOrNull(r.acknowledged_by),
     }));
+  }
+
+  // --- alerting configuration and delivery log (SQL in alerting.ts) ---
+
+  upsertAlertRule(r: AlertRule): Promise<void> {
+    return this.write((c) => al.upsertAlertRule(c, r));
+  }
+  listAlertRules(project: string): Promise<AlertRule[]> {
+    return this.read((c) => al.listAlertRules(c, project));
+  }
+  deleteAlertRule(project: string, id: string): Promise<boolean> {
+    return this.write((c) => al.deleteAlertRule(c, project, id));
+  }
+  upsertChannel(ch: NotificationChannel): Promise<void> {
+    return this.write((c) => al.upsertChannel(c, ch));
+  }
+  listChannels(project: string): Promise<NotificationChannel[]> {
+    return this.read((c) => al.listChannels(c, project));
+  }
+  deleteChannel(project: string, id: string): Promise<boolean> {
+    return this.write((c) => al.deleteChannel(c, project, id));
+  }
+  upsertSilence(s: Silence): Promise<void> {
+    return this.write((c) => al.upsertSilence(c, s));
+  }
+  listSilences(project: string, q?: { activeAtUs?: number }): Promise<Silence[]> {
+    return this.read((c) => al.listSilences(c, project, q));
+  }
+  deleteSilence(project: string, id: string): Promise<boolean> {
+    return this.write((c) => al.deleteSilence(c, project, id));
+  }
+  insertDeliveries(rows: readonly DeliveryRecord[]): Promise<void> {
+    return this.write((c) => al.insertDeliveries(c, rows));
+  }
+  listDeliveries(
+    project: string,
+    q: { alertId?: string; channelId?: string; limit: number },
+  ): Promise<DeliveryRecord[]> {
+    return this.read((c) => al.listDeliveries(c, project, q));
   }
 
   /**

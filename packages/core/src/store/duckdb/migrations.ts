@@ -11,6 +11,8 @@
  *   the spans scan skip every row group outside the trace's time span.
  * - Durations are stored precomputed (DOUBLE ms) so latency percentiles read one column.
  */
+import { ALERTING_MIGRATION } from './alerting.js';
+
 export interface Migration {
   version: number;
   name: string;
@@ -152,4 +154,5 @@ CREATE TABLE alerts (
 );
 `,
   },
+  ALERTING_MIGRATION,
 ];

@@ -7,6 +7,7 @@
  * Telemetry tables (spans, metrics, logs) are range-partitioned by day on their time column;
  * partitions are created by `partitions.ts`, ahead of time and on demand.
  */
+import { ALERTING_MIGRATION } from './alerting.js';
 import type { Sql } from './connect.js';
 
 export interface Migration {
@@ -212,6 +213,7 @@ CREATE TABLE {{schema}}.span_rollup_dirty (
 );
 `,
   },
+  ALERTING_MIGRATION,
 ];
 
 export function quoteIdent(name: string): string {

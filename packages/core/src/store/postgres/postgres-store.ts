@@ -3,6 +3,7 @@
  * lives in day-partitioned tables under one schema (default `vigil`); writes go through COPY in one
  * transaction per commit; retention drops whole partitions.
  */
+import type { AlertRule, DeliveryRecord, NotificationChannel, Silence } from '../../alerting/types.js';
 import type { LogRecord, MetricPoint, SpanRecord } from '../../model/telemetry.js';
 import type {
   AgentStats,
@@ -23,6 +24,7 @@ import type {
   TraceQuery,
   TraceSummary,
 } from '../store.js';
+import * as al from './alerting.js';
 import { PgAppender } from './appender.js';
 import { connectPg, type PgConnectOptions, parsePgUrl, type Sql } from './connect.js';
 import { jsonParam, textParam, unescapeNul } from './copy.js';
@@ -398,6 +400,45 @@ export class PostgresStore implements Store {
       resolvedUs: numOrNull(r.resolved_us),
       acknowledgedBy: strOrNull(r.acknowledged_by),
     }));
+  }
+
+  // --- alerting configuration and delivery log (SQL in alerting.ts) ---
+
+  upsertAlertRule(r: AlertRule): Promise<void> {
+    return al.upsertAlertRule(this.sql, this.t, r);
+  }
+  listAlertRules(project: string): Promise<AlertRule[]> {
+    return al.listAlertRules(this.sql, this.t, project);
+  }
+  deleteAlertRule(project: string, id: string): Promise<boolean> {
+    return al.deleteAlertRule(this.sql, this.t, project, id);
+  }
+  upsertChannel(c: NotificationChannel): Promise<void> {
+    return al.upsertChannel(this.sql, this.t, c);
+  }
+  listChannels(project: string): Promise<NotificationChannel[]> {
+    return al.listChannels(this.sql, this.t, project);
+  }
+  deleteChannel(project: string, id: string): Promise<boolean> {
+    return al.deleteChannel(this.sql, this.t, project, id);
+  }
+  upsertSilence(s: Silence): Promise<void> {
+    return al.upsertSilence(this.sql, this.t, s);
+  }
+  listSilences(project: string, q?: { activeAtUs?: number }): Promise<Silence[]> {
+    return al.listSilences(this.sql, this.t, project, q);
+  }
+  deleteSilence(project: string, id: string): Promise<boolean> {
+    return al.deleteSilence(this.sql, this.t, project, id);
+  }
+  insertDeliveries(rows: readonly DeliveryRecord[]): Promise<void> {
+    return al.insertDeliveries(this.sql, this.t, rows);
+  }
+  listDeliveries(
+    project: string,
+    q: { alertId?: string; channelId?: string; limit: number },
+  ): Promise<DeliveryRecord[]> {
+    return al.listDeliveries(this.sql, this.t, project, q);
   }
 
   /**
