@@ -141,7 +141,6 @@ export class PgAppender implements Appender {
     private readonly sql: Sql,
     private readonly schema: string,
     private readonly partitions: PartitionManager,
-    private readonly afterCommit?: (spans: readonly SpanRecord[]) => void,
   ) {}
 
   spans(rows: readonly SpanRecord[]): void {
@@ -197,8 +196,6 @@ export class PgAppender implements Appender {
         await copyRows(tx, `${q}.spans`, SPAN_COLUMNS, spans, spanLine);
         await copyRows(tx, `${q}.metrics`, METRIC_COLUMNS, metrics, metricLine);
         await copyRows(tx, `${q}.logs`, LOG_COLUMNS, logs, logLine);
-        // Last, so the shared rollup locks are held only for the commit itself.
-        if (spans.length > 0) await markDirty(tx, this.schema, spans);
         if (starts.length > 0) {
           await tx.unsafe(
             `INSERT INTO ${q}.agent_runs
@@ -229,6 +226,8 @@ export class PgAppender implements Appender {
             [ends.map((r) => r.project), ends.map((r) => r.spanId)] as never,
           );
         }
+        // Last, so the shared rollup locks are held only for the commit itself.
+        if (spans.length > 0) await markDirty(tx, this.schema, spans);
       });
     };
     try {
@@ -239,7 +238,6 @@ export class PgAppender implements Appender {
       await this.partitions.refresh();
       await write();
     }
-    this.afterCommit?.(spans);
   }
 
   async rollback(): Promise<void> {

@@ -15,7 +15,7 @@ export class Params {
 /** A validated numeric literal, safe to inline (time bounds are inlined so the planner prunes partitions). */
 export function lit(v: number): string {
   if (!Number.isFinite(v)) throw new RangeError(`invalid number ${v}`);
-  return String(Math.trunc(v) === v ? v : v);
+  return String(v);
 }
 
 /** An integer literal (µs bounds). */
