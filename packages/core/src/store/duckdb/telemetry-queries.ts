@@ -270,59 +270,68 @@ function rangeCond(col: string, range: TimeRange): string {
  * Agent runs in range. Completed and failed runs are agent spans (kind 'agent') by status; active
  * runs are runs started in range with no end recorded. Per-agent cost sums every span carrying the
  * agent id (its LLM calls, tools...).
+ *
+ * One scan: agent spans and spans with an agent id, grouped by agent id (agent spans without an id
+ * land in the NULL group); the totals are exact sums over the groups.
  */
 export async function agentStats(conn: DuckDBConnection, project: string, range: TimeRange): Promise<AgentStats> {
-  const [active, totals, byAgent] = await Promise.all([
-    query(
-      conn,
-      `SELECT count(*)::DOUBLE AS n FROM agent_runs r
-       WHERE r.project = ? AND ${rangeCond('r.start_time', range)}
-         AND NOT EXISTS (SELECT 1 FROM agent_run_ends e WHERE e.project = r.project AND e.span_id = r.span_id)`,
-      [project],
-    ),
-    query(
-      conn,
-      `SELECT count(*)::DOUBLE AS runs, count(*) FILTER (status = 'error')::DOUBLE AS failed, avg(duration_ms) AS avg_ms
-       FROM spans WHERE project = ? AND ${rangeCond('start_time', range)} AND kind = 'agent'`,
-      [project],
-    ),
-    query(
-      conn,
-      `SELECT agent_id, max(agent_name) FILTER (kind = 'agent') AS agent_name,
-         count(*) FILTER (kind = 'agent')::DOUBLE AS runs,
-         count(*) FILTER (kind = 'agent' AND status = 'error')::DOUBLE AS errors,
-         quantile_cont(duration_ms, 0.5) FILTER (kind = 'agent') AS p50,
-         quantile_cont(duration_ms, 0.95) FILTER (kind = 'agent') AS p95,
-         coalesce(sum(cost_usd), 0)::DOUBLE AS cost
-       FROM spans WHERE project = ? AND ${rangeCond('start_time', range)} AND agent_id IS NOT NULL
-       GROUP BY agent_id
-       HAVING count(*) FILTER (kind = 'agent') > 0
-       ORDER BY runs DESC, agent_id`,
-      [project],
-    ),
-  ]);
-  const runs = num(totals[0].runs);
-  const failed = num(totals[0].failed);
+  const active = await query(
+    conn,
+    `SELECT count(*)::DOUBLE AS n FROM agent_runs r
+     WHERE r.project = ? AND ${rangeCond('r.start_time', range)}
+       AND NOT EXISTS (SELECT 1 FROM agent_run_ends e WHERE e.project = r.project AND e.span_id = r.span_id)`,
+    [project],
+  );
+  const groups = await query(
+    conn,
+    `SELECT agent_id, max(agent_name) FILTER (kind = 'agent') AS agent_name,
+       count(*) FILTER (kind = 'agent')::DOUBLE AS runs,
+       count(*) FILTER (kind = 'agent' AND status = 'error')::DOUBLE AS errors,
+       coalesce(sum(duration_ms) FILTER (kind = 'agent'), 0)::DOUBLE AS run_ms,
+       quantile_cont(duration_ms, [0.5, 0.95]) FILTER (kind = 'agent') AS q,
+       coalesce(sum(cost_usd), 0)::DOUBLE AS cost
+     FROM spans WHERE project = ? AND ${rangeCond('start_time', range)} AND (agent_id IS NOT NULL OR kind = 'agent')
+     GROUP BY agent_id`,
+    [project],
+  );
+  let runs = 0;
+  let failed = 0;
+  let runMs = 0;
+  for (const g of groups) {
+    runs += num(g.runs);
+    failed += num(g.errors);
+    runMs += num(g.run_ms);
+  }
   const activeAgents = num(active[0].n);
   return {
     activeAgents,
     totalRuns: runs + activeAgents,
     completedRuns: runs - failed,
     failedRuns: failed,
-    averageRunMs: numOrNull(totals[0].avg_ms),
-    byAgent: byAgent.map((r) => ({
-      agentId: r.agent_id as string,
-      agentName: strOrNull(r.agent_name),
-      runs: num(r.runs),
-      errors: num(r.errors),
-      p50Ms: numOrNull(r.p50),
-      p95Ms: numOrNull(r.p95),
-      costUsd: num(r.cost),
-    })),
+    averageRunMs: runs > 0 ? runMs / runs : null,
+    byAgent: groups
+      .filter((g) => g.agent_id != null && num(g.runs) > 0)
+      .map((g) => {
+        const q = (g.q as (number | null)[] | null) ?? [null, null];
+        return {
+          agentId: g.agent_id as string,
+          agentName: strOrNull(g.agent_name),
+          runs: num(g.runs),
+          errors: num(g.errors),
+          p50Ms: numOrNull(q[0]),
+          p95Ms: numOrNull(q[1]),
+          costUsd: num(g.cost),
+        };
+      })
+      .sort((x, y) => y.runs - x.runs || (x.agentId < y.agentId ? -1 : 1)),
   };
 }
 
-/** Model calls are spans with a model; latency percentiles are continuous (interpolated). */
+/**
+ * Model calls are spans with a model; latency percentiles are continuous (interpolated). One scan:
+ * GROUPING SETS computes per-model rows and the total together (measured cheaper than a grouped
+ * and an ungrouped query, which read the columns twice).
+ */
 export async function modelStats(conn: DuckDBConnection, project: string, range: TimeRange): Promise<ModelStats> {
   const rows = await query(
     conn,
