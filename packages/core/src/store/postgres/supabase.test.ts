@@ -148,6 +148,10 @@ describe('Supabase SQL and row-level security', () => {
       /permission denied/,
     );
     await assert.rejects(
+      as('authenticated', alice, (tx) => tx.unsafe(`SELECT * FROM ${s}.notification_channels`)),
+      /permission denied/,
+    );
+    await assert.rejects(
       as('authenticated', alice, (tx) =>
         tx.unsafe(`INSERT INTO ${s}.projects (id, name, created_us) VALUES ('p3', 'x', 0)`),
       ),
@@ -191,6 +195,22 @@ describe('Supabase SQL and row-level security', () => {
     );
     const keys = await as('service_role', null, (tx) => tx.unsafe(`SELECT id FROM ${s}.api_keys`));
     assert.equal(keys.length, 1);
+    // Every table, including those of later migrations (alerting), is reachable by the service role.
+    const tables = await admin`select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = ${schema} and c.relkind in ('r', 'p') and not c.relispartition`;
+    assert.ok(tables.length >= 15);
+    for (const t of tables) {
+      await as('service_role', null, (tx) =>
+        tx.unsafe(`SELECT 1 FROM ${s}.${quoteIdent(t.relname as string)} LIMIT 1`),
+      );
+      const rls = await admin`select relrowsecurity from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = ${schema} and c.relname = ${t.relname as string}`;
+      assert.equal(rls[0].relrowsecurity, true, `${t.relname} has RLS`);
+    }
+    await as('service_role', null, (tx) =>
+      tx.unsafe(`INSERT INTO ${s}.logs (project, time_us, severity, severity_text, body, service_name)
+                 VALUES ('p1', ${Date.now() * 1000}, 9, 'INFO', 'from service role', 's')`),
+    );
     const bobSees = await as('authenticated', bob, (tx) => tx.unsafe(`SELECT DISTINCT project FROM ${s}.spans`));
     assert.deepEqual(
       bobSees.map((r) => r.project),

@@ -21,8 +21,6 @@ const MEMBER_READABLE: [table: string, projectColumn: string][] = [
   ['anomalies', 'project'],
   ['alerts', 'project'],
 ];
-/** Tables only the service role may touch (key hashes, bookkeeping). */
-const SERVICE_ONLY = ['api_keys', 'schema_migrations'];
 
 export interface SupabaseSqlOptions {
   /** Schema for Vigil's tables (default `vigil`). Add it to the API's exposed schemas to query it via REST. */
@@ -100,13 +98,27 @@ export function supabaseSql(opts: SupabaseSqlOptions = {}): string {
   );
   const policy = (table: string, name: string, body: string) =>
     `DROP POLICY IF EXISTS ${quoteIdent(name)} ON ${s}.${quoteIdent(table)};\nCREATE POLICY ${quoteIdent(name)} ON ${s}.${quoteIdent(table)} ${body};`;
+  const lit = `'${schema}'`; // validated identifier characters only
+  out.push(
+    '-- Every Vigil table (present and from later migrations): RLS on, the service role may do',
+    '-- anything, anon and authenticated nothing unless granted below.',
+    `DO $rls$ DECLARE r record; BEGIN
+  FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = ${lit} AND c.relkind IN ('r', 'p') AND NOT c.relispartition LOOP
+    EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', ${lit}, r.relname);
+    EXECUTE format('REVOKE ALL ON %I.%I FROM anon, authenticated', ${lit}, r.relname);
+    EXECUTE format('GRANT ALL ON %I.%I TO service_role', ${lit}, r.relname);
+    EXECUTE format('DROP POLICY IF EXISTS vigil_service_all ON %I.%I', ${lit}, r.relname);
+    EXECUTE format('CREATE POLICY vigil_service_all ON %I.%I FOR ALL TO service_role USING (true) WITH CHECK (true)',
+                   ${lit}, r.relname);
+  END LOOP;
+END $rls$;`,
+    `GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${s} TO service_role;`,
+    "-- Members read their projects' telemetry and analysis results (not keys, not alerting config).",
+  );
   for (const [table, col] of MEMBER_READABLE) {
     out.push(
-      `ALTER TABLE ${s}.${quoteIdent(table)} ENABLE ROW LEVEL SECURITY;`,
-      `GRANT ALL ON ${s}.${quoteIdent(table)} TO service_role;`,
       `GRANT SELECT ON ${s}.${quoteIdent(table)} TO authenticated;`,
-      `REVOKE ALL ON ${s}.${quoteIdent(table)} FROM anon;`,
-      policy(table, 'vigil_service_all', 'FOR ALL TO service_role USING (true) WITH CHECK (true)'),
       policy(
         table,
         'vigil_member_read',
@@ -114,20 +126,8 @@ export function supabaseSql(opts: SupabaseSqlOptions = {}): string {
       ),
     );
   }
-  for (const table of SERVICE_ONLY) {
-    out.push(
-      `ALTER TABLE ${s}.${quoteIdent(table)} ENABLE ROW LEVEL SECURITY;`,
-      `REVOKE ALL ON ${s}.${quoteIdent(table)} FROM anon, authenticated;`,
-      `GRANT ALL ON ${s}.${quoteIdent(table)} TO service_role;`,
-      policy(table, 'vigil_service_all', 'FOR ALL TO service_role USING (true) WITH CHECK (true)'),
-    );
-  }
   out.push(
-    `ALTER TABLE ${s}.project_members ENABLE ROW LEVEL SECURITY;`,
-    `REVOKE ALL ON ${s}.project_members FROM anon;`,
-    `GRANT ALL ON ${s}.project_members TO service_role;`,
     `GRANT SELECT ON ${s}.project_members TO authenticated;`,
-    policy('project_members', 'vigil_service_all', 'FOR ALL TO service_role USING (true) WITH CHECK (true)'),
     policy('project_members', 'vigil_member_read', 'FOR SELECT TO authenticated USING (user_id = auth.uid())'),
     '-- Day partitions are created later by Vigil (as the owner) with no grants of their own, so',
     '-- clients can only reach telemetry through the parent tables and their policies.',
