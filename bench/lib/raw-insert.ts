@@ -4,9 +4,9 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { SpanRecord } from '@vigil/core';
-import { ChunkWriter } from '../../packages/core/src/store/duckdb/chunk-writer.js';
 import { MIGRATIONS } from '../../packages/core/src/store/duckdb/migrations.js';
-import { SPAN_CHUNK_COLUMNS, writeSpans } from '../../packages/core/src/store/duckdb/row-writers.js';
+import { writeSpans } from '../../packages/core/src/store/duckdb/row-writers.js';
+import { ChunkWriter, SPAN_CHUNK_COLUMNS } from './chunk-writer.js';
 
 export interface RawInsertOptions {
   /** 'row-appender' (default: what DuckDbStore uses, and the fastest measured) or 'chunks'. */
