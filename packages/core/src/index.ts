@@ -11,3 +11,5 @@ export * from './service/dashboard.js';
 export * from './service/core.js';
 export * from './pipeline/index.js';
 export * from './store/postgres/public.js';
+export * from './alerting/index.js';
+export * from './notify/index.js';

@@ -1,0 +1,12 @@
+export { compare, describeCondition, evaluateCondition, globMatch } from './conditions.js';
+export { DEFAULT_EVAL_INTERVAL_MS, type PassResult, RuleManager, type RuleManagerOptions } from './manager.js';
+export * from './state.js';
+export * from './types.js';
+export {
+  AlertingValidationError,
+  redactChannel,
+  validateChannel,
+  validateCondition,
+  validateRule,
+  validateSilence,
+} from './validate.js';
