@@ -10,6 +10,7 @@
  * span rollups (every minute).
  */
 import type { Store } from '../store.js';
+import type { ClusterBus, ClusterBusOptions } from './cluster-bus.js';
 import type { LeaderElector, LeaderElectorOptions } from './leader.js';
 import type { PostgresStore } from './postgres-store.js';
 
@@ -133,4 +134,14 @@ export async function startBackgroundJobs(
       await elector?.stop();
     },
   };
+}
+
+/**
+ * The bus between instances sharing the store's database (PostgreSQL LISTEN/NOTIFY), or null for
+ * a single-process store. The server publishes each commit's summary and re-broadcasts the others'
+ * to its live-stream clients, so a dashboard on any instance sees ingest through every instance.
+ */
+export async function openClusterBus(store: Store, opts?: ClusterBusOptions): Promise<ClusterBus | null> {
+  const pg = asPostgres(store);
+  return pg && typeof pg.clusterBus === 'function' ? pg.clusterBus(opts) : null;
 }

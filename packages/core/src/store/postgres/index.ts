@@ -17,6 +17,7 @@ export {
   postgresStoreJobs,
   startBackgroundJobs,
 } from './background.js';
+export { busChannel, type ClusterBus, type ClusterBusOptions, createClusterBus } from './cluster-bus.js';
 export { createLeaderElector, type LeaderElector, type LeaderElectorOptions, leaderLockKeys } from './leader.js';
 export {
   postgresSql,

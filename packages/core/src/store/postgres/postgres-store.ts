@@ -26,6 +26,7 @@ import type {
 } from '../store.js';
 import * as al from './alerting.js';
 import { PgAppender } from './appender.js';
+import { type ClusterBus, type ClusterBusOptions, createClusterBus } from './cluster-bus.js';
 import { connectPg, type PgConnectOptions, parsePgUrl, type Sql } from './connect.js';
 import { jsonParam, textParam, unescapeNul } from './copy.js';
 import { createLeaderElector, type LeaderElector, type LeaderElectorOptions } from './leader.js';
@@ -184,6 +185,11 @@ export class PostgresStore implements Store {
    */
   leaderElector(name: string, opts: LeaderElectorOptions = {}): LeaderElector {
     return createLeaderElector(this.url ?? this.sql, `${this.schema}:${name}`, opts);
+  }
+
+  /** Publish/subscribe between the instances sharing this database and schema (LISTEN/NOTIFY). */
+  clusterBus(opts?: ClusterBusOptions): Promise<ClusterBus> {
+    return createClusterBus(this.sql, this.schema, opts);
   }
 
   /** Rolls up ended dirty hours (background job: run it on the leader only). */

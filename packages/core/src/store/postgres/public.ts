@@ -6,8 +6,10 @@ export {
   type BackgroundJob,
   type BackgroundJobs,
   type BackgroundJobsOptions,
+  openClusterBus,
   startBackgroundJobs,
 } from './background.js';
+export type { ClusterBus, ClusterBusOptions } from './cluster-bus.js';
 export {
   postgresSql,
   resolveStoreUrl,
