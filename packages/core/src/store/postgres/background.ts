@@ -17,9 +17,8 @@ import type { PostgresStore } from './postgres-store.js';
 // Types only: this module is exported from @vigil/core's index and must not load the PostgreSQL
 // driver for DuckDB users. A PostgreSQL store is recognised by its backend name.
 function asPostgres(store: Store): PostgresStore | null {
-  return store.backend === 'postgres' && typeof (store as PostgresStore).leaderElector === 'function'
-    ? (store as PostgresStore)
-    : null;
+  const pg = store as unknown as PostgresStore;
+  return store.backend === 'postgres' && typeof pg.leaderElector === 'function' ? pg : null;
 }
 
 export interface BackgroundJob {

@@ -138,52 +138,57 @@ export async function listTraces(sql: Sql, t: string, project: string, q: TraceQ
   const cursor = decodeCursor(q.cursor, isTraceCursor);
   const limit = clampLimit(q.limit);
   const hi = cursor ? Math.min(q.toUs, cursor.t + 1) : q.toUs;
-  const p = new Params();
-  const proj = p.add(project);
-  const having: string[] = [];
-  if (q.agent != null) {
-    const a = p.add(q.agent);
-    having.push(`bool_or(agent_id = ${a} OR agent_name = ${a})`);
-  }
-  if (q.model != null) having.push(`bool_or(model = ${p.add(q.model)})`);
-  if (q.kind != null) having.push(`bool_or(kind = ${p.add(q.kind)})`);
-  if (q.service != null) having.push(`bool_or(service_name = ${p.add(q.service)})`);
-  if (q.text != null && q.text !== '') {
-    const x = p.add(q.text.toLowerCase());
-    having.push(
-      `bool_or(strpos(lower(name), ${x}) > 0 OR strpos(lower(coalesce(status_message, '')), ${x}) > 0
-        OR strpos(lower(coalesce(input, '')), ${x}) > 0 OR strpos(lower(coalesce(output, '')), ${x}) > 0)`,
-    );
-  }
-  const outer: string[] = [];
-  if (q.status != null) outer.push(`status = ${p.add(q.status)}`);
-  if (q.minDurationMs != null) outer.push(`(end_us - start_us) >= ${lit(q.minDurationMs * 1000)}`);
-  if (q.minCostUsd != null) outer.push(`cost_usd >= ${lit(q.minCostUsd)}`);
-  if (cursor) {
-    outer.push(
-      `(start_us < ${intLit(cursor.t)} OR (start_us = ${intLit(cursor.t)} AND trace_id COLLATE "C" < ${p.add(cursor.id)}))`,
-    );
-  }
-  const unfiltered = having.length === 0 && outer.length === (cursor ? 1 : 0);
+  // "any span matches" filters, as HAVING conditions over a trace's spans.
+  const anySpan = (p: Params): string[] => {
+    const c: string[] = [];
+    if (q.agent != null) {
+      const a = p.add(q.agent);
+      c.push(`bool_or(agent_id = ${a} OR agent_name = ${a})`);
+    }
+    if (q.model != null) c.push(`bool_or(model = ${p.add(q.model)})`);
+    if (q.kind != null) c.push(`bool_or(kind = ${p.add(q.kind)})`);
+    if (q.service != null) c.push(`bool_or(service_name = ${p.add(q.service)})`);
+    const who = q as TraceQuery & { userId?: string; sessionId?: string };
+    if (who.userId != null) c.push(`bool_or(user_id = ${p.add(who.userId)})`);
+    if (who.sessionId != null) c.push(`bool_or(session_id = ${p.add(who.sessionId)})`);
+    if (q.text != null && q.text !== '') {
+      const x = p.add(q.text.toLowerCase());
+      c.push(
+        `bool_or(strpos(lower(name), ${x}) > 0 OR strpos(lower(coalesce(status_message, '')), ${x}) > 0
+          OR strpos(lower(coalesce(input, '')), ${x}) > 0 OR strpos(lower(coalesce(output, '')), ${x}) > 0)`,
+      );
+    }
+    return c;
+  };
+  // Only "status ok/unset" needs the root span's status; every other filter is decided from cheap
+  // per-trace aggregates, so the page's trace ids are found first and only they are rolled up.
+  const light = q.status == null || q.status === 'error';
+  const scanTo = (lo: number) =>
+    `start_us >= ${intLit(lo - TRACE_LOOKBACK_US)} AND start_us < ${intLit(hi + TRACE_LOOKAHEAD_US)}`;
   let width = 3_600_000_000;
   for (;;) {
     const lo = Math.max(q.fromUs, hi - width);
     let rows: readonly Row[];
-    if (unfiltered) {
-      // No filter needs whole traces: pick the page's trace ids from (trace_id, start_us) alone,
-      // then roll up only those traces through the trace_id index.
-      const p1 = new Params();
-      const proj1 = p1.add(project);
-      const cursorCond = cursor
-        ? `AND (min(start_us) < ${intLit(cursor.t)} OR (min(start_us) = ${intLit(cursor.t)} AND trace_id COLLATE "C" < ${p1.add(cursor.id)}))`
-        : '';
+    if (light) {
+      const p = new Params();
+      const conds = anySpan(p);
+      if (q.status === 'error') conds.push(`count(*) FILTER (WHERE status = 'error') > 0`);
+      if (q.minDurationMs != null) conds.push(`max(end_us) - min(start_us) >= ${lit(q.minDurationMs * 1000)}`);
+      if (q.minCostUsd != null) conds.push(`coalesce(sum(cost_usd), 0) >= ${lit(q.minCostUsd)}`);
+      if (cursor) {
+        conds.push(
+          `(min(start_us) < ${intLit(cursor.t)} OR (min(start_us) = ${intLit(cursor.t)} AND trace_id COLLATE "C" < ${p.add(cursor.id)}))`,
+        );
+      }
+      // Without filters on whole traces, spans after the window cannot matter: scan less.
+      const needsLookahead = conds.length > (cursor ? 1 : 0);
       const ids = await sql.unsafe(
         `SELECT trace_id, min(start_us) AS start_us FROM ${t}.spans
-         WHERE project = ${proj1} AND start_us >= ${intLit(lo - TRACE_LOOKBACK_US)} AND start_us < ${intLit(hi)}
+         WHERE project = ${p.add(project)} AND ${needsLookahead ? scanTo(lo) : `start_us >= ${intLit(lo - TRACE_LOOKBACK_US)} AND start_us < ${intLit(hi)}`}
          GROUP BY trace_id
-         HAVING min(start_us) >= ${intLit(lo)} AND min(start_us) < ${intLit(hi)} ${cursorCond}
+         HAVING min(start_us) >= ${intLit(lo)} AND min(start_us) < ${intLit(hi)} ${conds.map((c) => `AND ${c}`).join(' ')}
          ORDER BY start_us DESC, trace_id COLLATE "C" DESC LIMIT ${limit + 1}`,
-        p1.values as never,
+        p.values as never,
       );
       if (!(ids.length > limit || lo <= q.fromUs)) {
         width *= 8;
@@ -196,8 +201,7 @@ export async function listTraces(sql: Sql, t: string, project: string, q: TraceQ
               `WITH t AS (
                 ${TRACE_AGGREGATES}
                 FROM ${t}.spans
-                WHERE project = $1 AND start_us >= ${intLit(lo - TRACE_LOOKBACK_US)}
-                  AND start_us < ${intLit(hi + TRACE_LOOKAHEAD_US)} AND trace_id = ANY($2::text[])
+                WHERE project = $1 AND ${scanTo(lo)} AND trace_id = ANY($2::text[])
                 GROUP BY trace_id
               )
               SELECT *, CASE WHEN error_count > 0 THEN 'error' ELSE root->>4 END AS status FROM t
@@ -205,19 +209,29 @@ export async function listTraces(sql: Sql, t: string, project: string, q: TraceQ
               [project, ids.map((r) => r.trace_id as string)] as never,
             );
     } else {
+      const p = new Params();
+      const proj = p.add(project);
+      const having = anySpan(p);
+      const outer = [`status = ${p.add(q.status)}`];
+      if (q.minDurationMs != null) outer.push(`(end_us - start_us) >= ${lit(q.minDurationMs * 1000)}`);
+      if (q.minCostUsd != null) outer.push(`cost_usd >= ${lit(q.minCostUsd)}`);
+      if (cursor) {
+        outer.push(
+          `(start_us < ${intLit(cursor.t)} OR (start_us = ${intLit(cursor.t)} AND trace_id COLLATE "C" < ${p.add(cursor.id)}))`,
+        );
+      }
       rows = await sql.unsafe(
         `WITH t AS (
           ${TRACE_AGGREGATES}
           FROM ${t}.spans
-          WHERE project = ${proj} AND start_us >= ${intLit(lo - TRACE_LOOKBACK_US)}
-            AND start_us < ${intLit(hi + TRACE_LOOKAHEAD_US)}
+          WHERE project = ${proj} AND ${scanTo(lo)}
           GROUP BY trace_id
           HAVING min(start_us) >= ${intLit(lo)} AND min(start_us) < ${intLit(hi)}
             ${having.map((h) => `AND ${h}`).join(' ')}
         ), s AS (
           SELECT *, CASE WHEN error_count > 0 THEN 'error' ELSE root->>4 END AS status FROM t
         )
-        SELECT * FROM s ${outer.length ? `WHERE ${outer.join(' AND ')}` : ''}
+        SELECT * FROM s WHERE ${outer.join(' AND ')}
         ORDER BY start_us DESC, trace_id COLLATE "C" DESC
         LIMIT ${limit + 1}`,
         p.values as never,
