@@ -40,6 +40,7 @@ import {
   writeSpans,
   writeTraceIndex,
 } from './row-writers.js';
+import { SpanSeriesCache } from './series-cache.js';
 import { num, numOrNull, type Param, parseJson, query, type Row, strOrNull, tsLit, usCol } from './sql.js';
 import * as tq from './telemetry-queries.js';
 
@@ -77,6 +78,8 @@ export class DuckDbStore implements Store {
   private readonly lock = new Lock();
   private readerBusy: number[];
   private closed = false;
+  /** Exact per-bucket results cache for span series; this connection set is the only writer. */
+  readonly seriesCache = new SpanSeriesCache();
 
   private constructor(
     readonly path: string,
@@ -196,6 +199,8 @@ export class DuckDbStore implements Store {
             for (const rows of b.ends) writeAgentRunEnds(a, rows, nowUs);
           });
         await c.run('COMMIT');
+        // Only after COMMIT: invalidating earlier could let a query cache pre-commit results.
+        for (const rows of b.spans) this.seriesCache.noteSpans(rows);
       } catch (e) {
         await c.run('ROLLBACK').catch(() => {});
         throw e;
@@ -221,7 +226,8 @@ export class DuckDbStore implements Store {
     return this.read((c) => tq.metricSeries(c, project, q));
   }
   spanSeries(project: string, q: SpanSeriesQuery): Promise<Series[]> {
-    return this.read((c) => tq.spanSeries(c, project, q));
+    const compute = (qq: SpanSeriesQuery) => this.read((c) => tq.spanSeries(c, project, qq));
+    return SpanSeriesCache.cacheable(q.stepMs) ? this.seriesCache.spanSeries(project, q, compute) : compute(q);
   }
   latestMetrics(project: string, range: TimeRange, prefix: string): Promise<MetricPoint[]> {
     return this.read((c) => tq.latestMetrics(c, project, range, prefix));
@@ -478,6 +484,7 @@ export class DuckDbStore implements Store {
         await c.run(`DELETE FROM agent_runs WHERE start_time < ${cut}`);
         await c.run(`DELETE FROM anomalies WHERE time < ${cut}`);
         await c.run('COMMIT');
+        this.seriesCache.clear();
         return { spans, metrics, logs };
       } catch (e) {
         await c.run('ROLLBACK').catch(() => {});
