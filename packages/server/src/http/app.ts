@@ -15,6 +15,7 @@ import { HttpError, makeErrorHandler, sendError } from './errors.js';
 import { LiveHub } from './live.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import { alertRuleRoutes } from './routes/alert-rules.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { healthRoutes } from './routes/health.js';
 import { sdkIngestRoutes } from './routes/ingest.js';
@@ -165,6 +166,7 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
   await app.register(keyRoutes, ctx);
   await app.register(streamRoutes, ctx);
   await app.register(analyticsRoutes, ctx);
+  await app.register(alertRuleRoutes, ctx);
   app.get('/api/v1/openapi.json', async () => openApiDocument());
 
   const webDir = resolveWebDir(config.webDir);

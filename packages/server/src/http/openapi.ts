@@ -124,6 +124,150 @@ const schemas: Record<string, Schema> = {
     resolvedAt: nullable('string', { format: 'date-time' }),
     acknowledgedBy: nullable('string'),
   }),
+  AlertRule: obj({
+    id: str,
+    name: str,
+    description: str,
+    enabled: { type: 'boolean' },
+    severity: { type: 'string', enum: ['info', 'warning', 'critical'] },
+    condition: ref('AlertCondition'),
+    conditionText: str,
+    forMs: int,
+    keepFiringForMs: int,
+    labels,
+    channels: { type: 'array', items: str },
+    repeatIntervalMs: int,
+    escalation: { type: 'array', items: obj({ afterMs: int, channels: { type: 'array', items: str } }) },
+    createdAt: iso,
+    updatedAt: iso,
+  }),
+  AlertRuleInput: obj(
+    {
+      id: str,
+      name: str,
+      description: str,
+      enabled: { type: 'boolean', default: true },
+      severity: { type: 'string', enum: ['info', 'warning', 'critical'], default: 'warning' },
+      condition: ref('AlertCondition'),
+      forMs: { type: 'integer', default: 0, description: 'condition must hold this long: pending → firing' },
+      keepFiringForMs: { type: 'integer', default: 0 },
+      labels,
+      channels: { type: 'array', items: str, description: 'channel ids notified on firing and resolve' },
+      repeatIntervalMs: { type: 'integer', default: 14_400_000, description: '0: never repeat' },
+      escalation: { type: 'array', items: obj({ afterMs: int, channels: { type: 'array', items: str } }) },
+    },
+    ['name', 'condition'],
+  ),
+  AlertCondition: {
+    oneOf: [
+      obj(
+        {
+          type: { const: 'span_measure' },
+          measure: {
+            type: 'string',
+            enum: ['count', 'errors', 'error_rate', 'avg_ms', 'p50_ms', 'p95_ms', 'p99_ms', 'tokens', 'cost'],
+          },
+          windowMs: int,
+          operator: { type: 'string', enum: ['>', '>=', '<', '<='] },
+          threshold: num,
+          kind: SPAN_KIND,
+          model: str,
+          agent: str,
+          groupBy: { type: 'string', enum: ['model', 'agent', 'kind', 'service', 'provider'] },
+          minSamples: int,
+        },
+        ['type', 'measure', 'windowMs', 'operator', 'threshold'],
+      ),
+      obj(
+        {
+          type: { const: 'metric' },
+          metric: str,
+          aggregation: {
+            type: 'string',
+            enum: ['avg', 'sum', 'min', 'max', 'count', 'last', 'rate', 'p50', 'p90', 'p95', 'p99'],
+          },
+          windowMs: int,
+          operator: { type: 'string', enum: ['>', '>=', '<', '<='] },
+          threshold: num,
+          labels,
+          groupBy: { type: 'array', items: str },
+        },
+        ['type', 'metric', 'windowMs', 'operator', 'threshold'],
+      ),
+      obj(
+        {
+          type: { const: 'anomaly' },
+          metric: { type: 'string', description: 'series name, * wildcards (e.g. span.*)' },
+          minSeverity: { type: 'string', enum: ['low', 'medium', 'high', 'critical'] },
+          windowMs: int,
+          labels,
+        },
+        ['type', 'windowMs'],
+      ),
+      obj(
+        {
+          type: { const: 'absence' },
+          source: { type: 'string', enum: ['spans', 'metric'] },
+          metric: str,
+          kind: SPAN_KIND,
+          model: str,
+          agent: str,
+          labels,
+          windowMs: int,
+          groupBy: { type: 'array', items: str },
+          lookbackMs: int,
+        },
+        ['type', 'source', 'windowMs'],
+      ),
+    ],
+  },
+  Channel: obj({
+    id: str,
+    name: str,
+    type: { type: 'string', enum: ['webhook', 'slack', 'email'] },
+    enabled: { type: 'boolean' },
+    config: { type: 'object', description: 'type-specific settings; secret and password are never returned' },
+    secretSet: { type: 'boolean' },
+    createdAt: iso,
+    updatedAt: iso,
+  }),
+  ChannelInput: obj(
+    {
+      id: str,
+      name: str,
+      type: { type: 'string', enum: ['webhook', 'slack', 'email'] },
+      enabled: { type: 'boolean', default: true },
+      config: {
+        type: 'object',
+        description:
+          'webhook: {url, secret?, headers?, timeoutMs?, maxRetries?}; slack: {url, timeoutMs?, maxRetries?}; email: {host, port, secure?, user?, password?, from, to: [], timeoutMs?, maxRetries?}. A secret or password left out of a PUT keeps its stored value.',
+      },
+    },
+    ['name', 'type', 'config'],
+  ),
+  Silence: obj({
+    id: str,
+    matchers: labels,
+    startsAt: iso,
+    endsAt: iso,
+    createdBy: str,
+    comment: str,
+    active: { type: 'boolean' },
+  }),
+  Delivery: obj({
+    id: str,
+    alertId: nullable('string'),
+    ruleId: nullable('string'),
+    channelId: str,
+    channelType: { type: 'string', enum: ['webhook', 'slack', 'email'] },
+    event: { type: 'string', enum: ['firing', 'repeat', 'escalation', 'resolved', 'test'] },
+    status: { type: 'string', enum: ['sent', 'failed'] },
+    attempts: int,
+    error: nullable('string'),
+    httpStatus: nullable('integer'),
+    time: iso,
+    durationMs: num,
+  }),
   ApiKey: obj({
     id: str,
     name: str,
@@ -218,7 +362,7 @@ const PAGE: Param[] = [
 const STEP = q('step', 'bucket width: 30s, 5m, 1h, 1d or milliseconds');
 
 interface Route {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
   tag: string;
@@ -441,6 +585,7 @@ const ROUTES: Route[] = [
     ok: { status: 200, schema: ref('Alert') },
     errors: [401, 403, 404],
   },
+  ...alertingRoutes(),
   {
     method: 'get',
     path: '/api/v1/keys',
@@ -527,6 +672,136 @@ const ERROR_TEXT: Record<number, string> = {
 };
 
 let cached: Schema | null = null;
+
+/** Alert rules, channels, silences and per-alert deliveries (routes/alert-rules.ts). */
+function alertingRoutes(): Route[] {
+  const id = [{ name: 'id', in: 'path' as const, required: true, schema: str }];
+  const list = (name: string) => obj({ items: { type: 'array', items: ref(name) } });
+  const json = (name: string) => ({ required: true, content: { 'application/json': ref(name) } });
+  const crud = (path: string, what: string, schema: string, input: string): Route[] => [
+    { method: 'get', path, summary: `List ${what}s`, tag: 'alerts', ok: { status: 200, schema: list(schema) } },
+    {
+      method: 'post',
+      path,
+      summary: `Create a ${what} (member or admin)`,
+      tag: 'alerts',
+      body: json(input),
+      ok: { status: 201, schema: ref(schema) },
+      errors: [400, 401, 403, 409],
+    },
+    {
+      method: 'get',
+      path: `${path}/{id}`,
+      summary: `One ${what}`,
+      tag: 'alerts',
+      params: id,
+      ok: { status: 200, schema: ref(schema) },
+      errors: [401, 403, 404],
+    },
+    {
+      method: 'put',
+      path: `${path}/{id}`,
+      summary: `Replace a ${what} (member or admin)`,
+      tag: 'alerts',
+      params: id,
+      body: json(input),
+      ok: { status: 200, schema: ref(schema) },
+      errors: [400, 401, 403, 404],
+    },
+    {
+      method: 'delete',
+      path: `${path}/{id}`,
+      summary: `Delete a ${what} (member or admin)`,
+      tag: 'alerts',
+      params: id,
+      ok: { status: 204, description: 'deleted' },
+      errors: [401, 403, 404],
+    },
+  ];
+  return [
+    ...crud('/api/v1/alert-rules', 'alert rule', 'AlertRule', 'AlertRuleInput'),
+    {
+      method: 'post',
+      path: '/api/v1/alert-rules/preview',
+      summary: 'Evaluate a condition now without saving it: the label sets it would fire for',
+      tag: 'alerts',
+      body: { required: true, content: { 'application/json': obj({ condition: ref('AlertCondition') }) } },
+      ok: {
+        status: 200,
+        schema: obj({ matches: { type: 'array', items: obj({ labels, value: nullable('number'), message: str }) } }),
+      },
+    },
+    ...crud('/api/v1/channels', 'notification channel', 'Channel', 'ChannelInput'),
+    {
+      method: 'post',
+      path: '/api/v1/channels/{id}/test',
+      summary: 'Send a test notification through a channel (member or admin); the delivery is logged',
+      tag: 'alerts',
+      params: id,
+      ok: { status: 200, schema: ref('Delivery') },
+      errors: [401, 403, 404],
+    },
+    {
+      method: 'get',
+      path: '/api/v1/silences',
+      summary: 'Silences, newest first',
+      tag: 'alerts',
+      params: [q('active', 'true: only silences in effect now')],
+      ok: { status: 200, schema: list('Silence') },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/silences',
+      summary: 'Create a silence (member or admin): alerts whose labels match every matcher are silenced',
+      tag: 'alerts',
+      body: {
+        required: true,
+        content: {
+          'application/json': obj({ matchers: labels, startsAt: str, endsAt: str, durationMs: int, comment: str }, [
+            'matchers',
+          ]),
+        },
+      },
+      ok: { status: 201, schema: ref('Silence') },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/silences/{id}',
+      summary: 'Delete (end) a silence (member or admin)',
+      tag: 'alerts',
+      params: id,
+      ok: { status: 204, description: 'deleted' },
+      errors: [401, 403, 404],
+    },
+    {
+      method: 'get',
+      path: '/api/v1/alerts/{id}/deliveries',
+      summary: "An alert's notification deliveries, newest first",
+      tag: 'alerts',
+      params: id,
+      ok: { status: 200, schema: list('Delivery') },
+      errors: [401, 403, 404],
+    },
+    {
+      method: 'post',
+      path: '/api/v1/alerts/{id}/silence',
+      summary: 'Silence an alert (member or admin): a silence matching its labels for a duration (default 1h)',
+      tag: 'alerts',
+      params: id,
+      body: {
+        required: false,
+        content: {
+          'application/json': obj(
+            { duration: { type: 'string', description: '30m, 2h, 1d' }, durationMs: int, comment: str },
+            [],
+          ),
+        },
+      },
+      ok: { status: 201, schema: obj({ silence: ref('Silence'), alert: ref('Alert') }) },
+      errors: [400, 401, 403, 404],
+    },
+  ];
+}
 
 export function openApiDocument(): Schema {
   if (cached) return cached;
