@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { alertingStoreContract } from '../alerting/store.contract.js';
 import type { AgentRunStart, LogRecord, MetricPoint, SpanKind, SpanRecord } from '../model/telemetry.js';
+import { insightsStoreContract } from './insights.contract.js';
 import type { AlertRecord, AnomalyRecord, ApiKeyRecord, Store, TraceSummary } from './store.js';
 
 export interface ContractHandle {
@@ -994,5 +995,6 @@ export function storeContract(name: string, open: () => Promise<ContractHandle>)
     });
 
     alertingStoreContract(name, open);
+    insightsStoreContract(name, open);
   });
 }

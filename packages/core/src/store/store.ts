@@ -6,6 +6,15 @@
  */
 import type { AlertRule, DeliveryRecord, NotificationChannel, Silence } from '../alerting/types.js';
 import type { AgentRunStart, LogRecord, MetricPoint, SpanKind, SpanRecord, SpanStatus } from '../model/telemetry.js';
+import type {
+  AgentDetail,
+  CostBreakdown,
+  CostGroupBy,
+  ErrorGroupQuery,
+  ErrorGroups,
+  ModelErrors,
+  ServiceMap,
+} from './insights.js';
 
 export type BackendName = 'duckdb' | 'postgres';
 
@@ -40,6 +49,9 @@ export interface TraceQuery extends TimeRange {
   status?: SpanStatus;
   kind?: SpanKind;
   service?: string;
+  /** Traces with a span of this user / session. */
+  userId?: string;
+  sessionId?: string;
   /** Case-insensitive substring over span names, status messages, inputs and outputs. */
   text?: string;
   minDurationMs?: number;
@@ -244,6 +256,17 @@ export interface Store {
   modelStats(project: string, range: TimeRange): Promise<ModelStats>;
   metricSeries(project: string, q: MetricSeriesQuery): Promise<Series[]>;
   spanSeries(project: string, q: SpanSeriesQuery): Promise<Series[]>;
+  // --- aggregate insights (shapes and shared rules in ./insights.ts) ---
+  /** Error spans grouped by exception type and normalised message, biggest groups first. */
+  errorGroups(project: string, q: ErrorGroupQuery): Promise<ErrorGroups>;
+  /** Who calls whom: agents, models, tools, retrievers and services, with edge calls, errors, p95. */
+  serviceMap(project: string, range: TimeRange): Promise<ServiceMap>;
+  /** Cost, tokens and model calls per group (top `limit` by cost) and cost per UTC day. */
+  costBreakdown(project: string, range: TimeRange, groupBy: CostGroupBy, limit: number): Promise<CostBreakdown>;
+  /** One agent's runs, latency distribution, tools, models, versions and recent sessions. */
+  agentDetail(project: string, agentId: string, range: TimeRange): Promise<AgentDetail>;
+  /** Model calls and errors per model, errors by kind (rate limit, timeout, auth, server, other). */
+  modelErrors(project: string, range: TimeRange): Promise<ModelErrors>;
   /** Latest value per metric name (and label set) in range, for names starting with prefix. */
   latestMetrics(project: string, range: TimeRange, prefix: string): Promise<MetricPoint[]>;
   /** Streams spans in time order for `vigil export`. */

@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { AlertRule, DeliveryRecord, NotificationChannel, Silence } from '../../alerting/types.js';
 import type { AgentRunStart, LogRecord, MetricPoint, SpanRecord } from '../../model/telemetry.js';
+import type { CostGroupBy, ErrorGroupQuery } from '../insights.js';
 import type {
   AgentStats,
   AlertRecord,
@@ -30,6 +31,7 @@ import type {
   TraceQuery,
   TraceSummary,
 } from '../store.js';
+import * as agg from './aggregates.js';
 import * as al from './alerting.js';
 import { MIGRATIONS } from './migrations.js';
 import {
@@ -231,6 +233,21 @@ export class DuckDbStore implements Store {
   }
   latestMetrics(project: string, range: TimeRange, prefix: string): Promise<MetricPoint[]> {
     return this.read((c) => tq.latestMetrics(c, project, range, prefix));
+  }
+  errorGroups(project: string, q: ErrorGroupQuery) {
+    return this.read((c) => agg.errorGroups(c, project, q));
+  }
+  serviceMap(project: string, range: TimeRange) {
+    return this.read((c) => agg.serviceMap(c, project, range));
+  }
+  costBreakdown(project: string, range: TimeRange, groupBy: CostGroupBy, limit: number) {
+    return this.read((c) => agg.costBreakdown(c, project, range, groupBy, limit));
+  }
+  agentDetail(project: string, agentId: string, range: TimeRange) {
+    return this.read((c) => agg.agentDetail(c, project, agentId, range));
+  }
+  modelErrors(project: string, range: TimeRange) {
+    return this.read((c) => agg.modelErrors(c, project, range));
   }
   async *exportSpans(project: string, range: TimeRange, batchSize?: number): AsyncIterable<SpanRecord[]> {
     this.assertOpen();

@@ -174,6 +174,14 @@ export async function listTraces(conn: DuckDBConnection, project: string, q: Tra
     having.push('bool_or(service_name = ?)');
     params.push(q.service);
   }
+  if (q.userId != null) {
+    having.push('bool_or(user_id = ?)');
+    params.push(q.userId);
+  }
+  if (q.sessionId != null) {
+    having.push('bool_or(session_id = ?)');
+    params.push(q.sessionId);
+  }
   if (q.text != null && q.text !== '') {
     having.push(
       `bool_or(strpos(lower(name), ?) > 0 OR strpos(lower(coalesce(status_message, '')), ?) > 0

@@ -24,6 +24,8 @@ import type {
   TraceQuery,
   TraceSummary,
 } from '../store.js';
+import type { CostGroupBy, ErrorGroupQuery } from '../insights.js';
+import * as agg from './aggregates.js';
 import * as al from './alerting.js';
 import { PgAppender } from './appender.js';
 import { type ClusterBus, type ClusterBusOptions, createClusterBus } from './cluster-bus.js';
@@ -206,6 +208,21 @@ export class PostgresStore implements Store {
       if (hours.length > 0) return this.analytic((sql) => spanSeriesFromRollups(sql, this.t, project, q, hours));
     }
     return this.analytic((sql) => tq.spanSeries(sql, this.t, project, q));
+  }
+  errorGroups(project: string, q: ErrorGroupQuery) {
+    return this.analytic((sql) => agg.errorGroups(sql, this.t, project, q));
+  }
+  serviceMap(project: string, range: TimeRange) {
+    return this.analytic((sql) => agg.serviceMap(sql, this.t, project, range));
+  }
+  costBreakdown(project: string, range: TimeRange, groupBy: CostGroupBy, limit: number) {
+    return this.analytic((sql) => agg.costBreakdown(sql, this.t, project, range, groupBy, limit));
+  }
+  agentDetail(project: string, agentId: string, range: TimeRange) {
+    return this.analytic((sql) => agg.agentDetail(sql, this.t, project, agentId, range));
+  }
+  modelErrors(project: string, range: TimeRange) {
+    return this.analytic((sql) => agg.modelErrors(sql, this.t, project, range));
   }
   latestMetrics(project: string, range: TimeRange, prefix: string): Promise<MetricPoint[]> {
     return tq.latestMetrics(this.sql, this.t, project, range, prefix);

@@ -1,0 +1,260 @@
+/**
+ * Aggregate "insight" queries over spans (error groups, service map, cost breakdown, agent detail,
+ * model errors) for the DuckDB store. Like telemetry-queries.ts every query filters by project and
+ * bounds time with inlined literals so zone maps prune row groups outside the range; the shapes and
+ * rules (message normalisation, error kinds, histogram buckets) are defined in ../insights.ts.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import {
+  type AgentDetail,
+  type CostBreakdown,
+  type CostGroupBy,
+  type ErrorGroupQuery,
+  type ErrorGroups,
+  type ModelErrors,
+  type ServiceMap,
+  TYPE_PREFIX_PATTERN,
+} from '../insights.js';
+import {
+  assembleAgentDetail,
+  assembleCost,
+  assembleModelErrors,
+  buildServiceMap,
+  distinctExamples,
+  errorKindSql,
+  latencyBucketSql,
+  normaliseSql,
+  OWN_NODE,
+  sortedStrings,
+  sqlStr,
+} from '../insights-rows.js';
+import type { TimeRange } from '../store.js';
+import { num, type Param, query, tsLit, usCol } from './sql.js';
+
+/** Parents may start this long before the window (same lookback as the trace list). */
+const LOOKBACK_US = 3_600_000_000;
+const DAY_US = 86_400_000_000;
+
+const inRange = (col: string, r: TimeRange) => `${col} >= ${tsLit(r.fromUs)} AND ${col} < ${tsLit(r.toUs)}`;
+const bucketMs = (col: string, stepMs: number) => {
+  const stepUs = Math.max(1, Math.round(stepMs)) * 1000;
+  return `((epoch_us(${col}) // ${stepUs}) * ${stepUs / 1000})::DOUBLE`;
+};
+
+/** [exception type, exception message] of the span's first `exception` event, or NULL. */
+const EXCEPTION = `json_extract_string(
+    list_filter(json_extract(events, '$[*]'), ev -> json_extract_string(ev, '$.name') = 'exception')[1],
+    ['$.attributes."exception.type"', '$.attributes."exception.message"'])`;
+
+const ERROR_TYPE = `coalesce(nullif(ex[1], ''), nullif(regexp_extract(coalesce(status_message, ''), ${sqlStr(TYPE_PREFIX_PATTERN)}, 1), ''), kind || ' error')`;
+const ERROR_MESSAGE = normaliseSql(`coalesce(nullif(ex[2], ''), nullif(status_message, ''), '(no message)')`);
+
+export async function errorGroups(conn: DuckDBConnection, project: string, q: ErrorGroupQuery): Promise<ErrorGroups> {
+  const limit = Math.max(1, Math.min(1000, Math.floor(q.limit)));
+  const rows = await query(
+    conn,
+    `WITH x AS (
+       SELECT trace_id, span_id, start_time, kind, service_name, model, agent_id, status_message, ${EXCEPTION} AS ex
+       FROM spans WHERE project = ? AND ${inRange('start_time', q)} AND status = 'error'
+     ), e AS MATERIALIZED (
+       SELECT *, ${ERROR_TYPE} AS etype, ${ERROR_MESSAGE} AS emsg FROM x
+     ), g AS (
+       SELECT etype, emsg, count(*)::DOUBLE AS n,
+         ${usCol('min(start_time)')} AS first_us, ${usCol('max(start_time)')} AS last_us,
+         list(DISTINCT agent_id) FILTER (agent_id IS NOT NULL) AS agents,
+         list(DISTINCT model) FILTER (model IS NOT NULL) AS models,
+         list(DISTINCT service_name) AS services,
+         list(DISTINCT kind) AS kinds,
+         arg_max(struct_pack(t := trace_id, s := span_id, us := epoch_us(start_time)::DOUBLE), start_time, 25) AS ex
+       FROM e GROUP BY etype, emsg
+     ), b AS (
+       SELECT etype, emsg, list([bucket, n] ORDER BY bucket) AS buckets
+       FROM (SELECT etype, emsg, ${bucketMs('start_time', q.stepMs)} AS bucket, count(*)::DOUBLE AS n FROM e GROUP BY ALL)
+       GROUP BY etype, emsg
+     )
+     SELECT g.*, b.buckets, count(*) OVER ()::DOUBLE AS total_groups, sum(n) OVER ()::DOUBLE AS total_errors
+     FROM g JOIN b USING (etype, emsg)
+     ORDER BY n DESC, etype, emsg
+     LIMIT ${limit}`,
+    [project],
+  );
+  return {
+    totalErrors: rows.length ? num(rows[0].total_errors) : 0,
+    totalGroups: rows.length ? num(rows[0].total_groups) : 0,
+    groups: rows.map((r) => ({
+      type: r.etype as string,
+      message: r.emsg as string,
+      count: num(r.n),
+      firstSeenUs: num(r.first_us),
+      lastSeenUs: num(r.last_us),
+      agents: sortedStrings(r.agents),
+      models: sortedStrings(r.models),
+      services: sortedStrings(r.services),
+      kinds: sortedStrings(r.kinds),
+      examples: distinctExamples(
+        ((r.ex as { t: string; s: string; us: number }[] | null) ?? []).map((x) => ({
+          traceId: x.t,
+          spanId: x.s,
+          timeUs: num(x.us),
+        })),
+      ),
+      buckets: ((r.buckets as number[][] | null) ?? []).map((p): [number, number] => [num(p[0]), num(p[1])]),
+    })),
+  };
+}
+
+// --- service map ---
+
+/**
+ * Edges link each span that is an entity (agent, model, tool, retrieval, or a span entering another
+ * service) to the entity of its parent, looking through one unnamed (http/chain/internal) parent to
+ * the grandparent; a root links from its service.
+ */
+export async function serviceMap(conn: DuckDBConnection, project: string, r: TimeRange): Promise<ServiceMap> {
+  const rows = await query(
+    conn,
+    `WITH n AS MATERIALIZED (
+       SELECT trace_id, span_id, parent_span_id, service_name, status, duration_ms, start_time, ${OWN_NODE} AS own
+       FROM spans WHERE project = ? AND start_time >= ${tsLit(r.fromUs - LOOKBACK_US)} AND start_time < ${tsLit(r.toUs)}
+     ), c AS (
+       SELECT
+         coalesce(c.own, CASE WHEN p.span_id IS NULL OR p.service_name <> c.service_name THEN 'service:' || c.service_name END) AS to_id,
+         CASE WHEN p.span_id IS NULL THEN 'service:' || c.service_name
+              ELSE coalesce(p.own, g.own, 'service:' || p.service_name) END AS from_id,
+         c.status, c.duration_ms
+       FROM n c
+       LEFT JOIN n p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
+       LEFT JOIN n g ON g.trace_id = p.trace_id AND g.span_id = p.parent_span_id
+       WHERE c.start_time >= ${tsLit(r.fromUs)}
+     )
+     SELECT from_id, to_id, GROUPING(from_id) AS node, count(*)::DOUBLE AS calls,
+       count(*) FILTER (status = 'error')::DOUBLE AS errors, avg(duration_ms) AS avg_ms,
+       quantile_cont(duration_ms, 0.95) AS p95
+     FROM c WHERE to_id IS NOT NULL
+     GROUP BY GROUPING SETS ((from_id, to_id), (to_id))`,
+    [project],
+  );
+  return buildServiceMap(rows);
+}
+
+// --- cost ---
+
+const COST_KEY: Record<CostGroupBy, string> = {
+  model: 's.model',
+  agent: 's.agent_id',
+  provider: 's.provider',
+  service: 's.service_name',
+  user: 'coalesce(s.user_id, tu.k)',
+  session: 'coalesce(s.session_id, tu.k)',
+};
+
+export async function costBreakdown(
+  conn: DuckDBConnection,
+  project: string,
+  r: TimeRange,
+  groupBy: CostGroupBy,
+  limit: number,
+): Promise<CostBreakdown> {
+  const lim = Math.max(1, Math.min(1000, Math.floor(limit)));
+  // Users and sessions are usually set on the trace's root only: a span without one takes its trace's.
+  const traceCol = groupBy === 'user' ? 'user_id' : groupBy === 'session' ? 'session_id' : null;
+  const withTrace = traceCol
+    ? `WITH tu AS (
+         SELECT trace_id, min(${traceCol}) AS k FROM spans
+         WHERE project = ? AND start_time >= ${tsLit(r.fromUs - LOOKBACK_US)} AND start_time < ${tsLit(r.toUs)}
+           AND ${traceCol} IS NOT NULL
+         GROUP BY trace_id)`
+    : '';
+  const params: Param[] = traceCol ? [project, project] : [project];
+  const from = `FROM spans s ${traceCol ? 'LEFT JOIN tu ON tu.trace_id = s.trace_id' : ''}
+    WHERE s.project = ? AND ${inRange('s.start_time', r)} AND (s.model IS NOT NULL OR s.cost_usd IS NOT NULL)`;
+  const [groups, totals] = await Promise.all([
+    query(
+      conn,
+      `${withTrace}
+       SELECT ${COST_KEY[groupBy]} AS gkey, coalesce(sum(s.cost_usd), 0)::DOUBLE AS cost,
+         coalesce(sum(s.input_tokens), 0)::DOUBLE AS tin, coalesce(sum(s.output_tokens), 0)::DOUBLE AS tout,
+         count(s.model)::DOUBLE AS calls, count(DISTINCT s.trace_id)::DOUBLE AS traces,
+         count(*) OVER ()::DOUBLE AS ngroups
+       ${from}
+       GROUP BY 1 ORDER BY cost DESC, gkey NULLS LAST LIMIT ${lim}`,
+      params,
+    ),
+    query(
+      conn,
+      `SELECT ${bucketMs('start_time', DAY_US / 1000)} AS day, GROUPING(day) AS total,
+         coalesce(sum(cost_usd), 0)::DOUBLE AS cost, coalesce(sum(input_tokens), 0)::DOUBLE AS tin,
+         coalesce(sum(output_tokens), 0)::DOUBLE AS tout, count(model)::DOUBLE AS calls
+       FROM spans WHERE project = ? AND ${inRange('start_time', r)} AND (model IS NOT NULL OR cost_usd IS NOT NULL)
+       GROUP BY GROUPING SETS ((day), ()) ORDER BY total DESC, day`,
+      [project],
+    ),
+  ]);
+  return assembleCost(groupBy, groups, totals);
+}
+
+// --- agent detail ---
+
+export async function agentDetail(
+  conn: DuckDBConnection,
+  project: string,
+  agentId: string,
+  r: TimeRange,
+): Promise<AgentDetail> {
+  const runs = `FROM spans WHERE project = ? AND ${inRange('start_time', r)} AND kind = 'agent' AND agent_id = ?`;
+  const [stats, sessions, parts] = await Promise.all([
+    query(
+      conn,
+      `SELECT ${latencyBucketSql('duration_ms')} AS bucket, agent_version AS version,
+         GROUPING(bucket) AS gb, GROUPING(version) AS gv,
+         count(*)::DOUBLE AS runs, count(*) FILTER (status = 'error')::DOUBLE AS errors, avg(duration_ms) AS avg_ms,
+         quantile_cont(duration_ms, [0.5, 0.9, 0.95, 0.99]) AS q, max(agent_name) AS agent_name,
+         ${usCol('min(start_time)')} AS first_us, ${usCol('max(start_time)')} AS last_us
+       ${runs}
+       GROUP BY GROUPING SETS ((), (bucket), (version))`,
+      [project, agentId],
+    ),
+    query(
+      conn,
+      `SELECT session_id, min(user_id) AS user_id, count(*)::DOUBLE AS runs,
+         count(*) FILTER (status = 'error')::DOUBLE AS errors, ${usCol('max(start_time)')} AS last_us
+       ${runs} AND session_id IS NOT NULL
+       GROUP BY session_id ORDER BY max(start_time) DESC, session_id LIMIT 20`,
+      [project, agentId],
+    ),
+    query(
+      conn,
+      `WITH t AS (SELECT DISTINCT trace_id ${runs})
+       SELECT CASE WHEN kind = 'tool' THEN name END AS tool, model,
+         GROUPING(tool) AS gt, GROUPING(model) AS gm,
+         count(*)::DOUBLE AS calls, count(*) FILTER (status = 'error')::DOUBLE AS errors, avg(duration_ms) AS avg_ms,
+         coalesce(sum(cost_usd), 0)::DOUBLE AS cost, coalesce(sum(input_tokens), 0)::DOUBLE AS tin,
+         coalesce(sum(output_tokens), 0)::DOUBLE AS tout
+       FROM spans
+       WHERE project = ? AND ${inRange('start_time', r)}
+         AND (agent_id = ? OR (agent_id IS NULL AND trace_id IN (SELECT trace_id FROM t)))
+       GROUP BY GROUPING SETS ((), (tool), (model))`,
+      [project, agentId, project, agentId],
+    ),
+  ]);
+  return assembleAgentDetail(agentId, stats, sessions, parts);
+}
+
+// --- model errors ---
+
+export async function modelErrors(conn: DuckDBConnection, project: string, r: TimeRange): Promise<ModelErrors> {
+  const text = `lower(coalesce(ex[1], '') || ' ' || coalesce(ex[2], '') || ' ' || coalesce(status_message, ''))`;
+  const rows = await query(
+    conn,
+    `WITH x AS (
+       SELECT model, provider, status, status_message, CASE WHEN status = 'error' THEN ${EXCEPTION} END AS ex
+       FROM spans WHERE project = ? AND ${inRange('start_time', r)} AND model IS NOT NULL
+     )
+     SELECT model, max(provider) AS provider,
+       CASE WHEN status = 'error' THEN ${errorKindSql(text, (s, p) => `regexp_matches(${s}, ${p})`)} END AS ek,
+       count(*)::DOUBLE AS n
+     FROM x GROUP BY model, ek`,
+    [project],
+  );
+  return assembleModelErrors(rows);
+}
