@@ -3,6 +3,7 @@
  * the retention job, and shut down gracefully (stop accepting, flush the pipeline, close the store).
  */
 import { type AuthBootstrapResult, type BackgroundJob, type BackgroundJobs, startBackgroundJobs } from '@vigil/core';
+import { alertingJobs } from '../alerting/wiring.js';
 import type { ServerConfig } from '../config/config.js';
 import { createServer, type VigilServer } from './app.js';
 
@@ -41,6 +42,8 @@ export async function startServer(config: ServerConfig, opts: StartServerOptions
   // Periodic jobs run on one instance only: with a shared PostgreSQL store the instances elect a
   // leader; the embedded store always leads. The PostgreSQL store adds its partition upkeep.
   const jobs: BackgroundJob[] = [...(opts.jobs?.(server) ?? [])];
+  // Alert rule evaluation and notification (alertIntervalMs: 0 disables it).
+  jobs.push(...alertingJobs(server, { intervalMs: (config as { alertIntervalMs?: number }).alertIntervalMs }));
   if (config.retentionDays > 0) {
     jobs.push({
       name: 'retention',
