@@ -201,6 +201,17 @@ async function main() {
   agent.destroy();
   peakRss = Math.max(peakRss, rssKb(pid, 'VmHWM'));
   clearInterval(sampler);
+  // Where the memory is: V8 heap and external buffers from the server's own /metrics; the rest of
+  // RSS is native (DuckDB's buffers, allocator slack).
+  const prom = await fetch(`http://127.0.0.1:${port}/metrics`)
+    .then((r) => r.text())
+    .catch(() => '');
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(prom)?.[1] ?? Number.NaN) / 1048576;
+  const memNow = {
+    rss: gauge('process_resident_memory_bytes'),
+    heap: gauge('nodejs_heap_size_total_bytes'),
+    external: gauge('nodejs_external_memory_bytes'),
+  };
   const exited = new Promise((r) => proc.on('exit', r));
   proc.kill('SIGTERM');
   await exited;
@@ -213,7 +224,9 @@ async function main() {
   console.log(
     `  latency: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
   );
-  console.log(`  peak server RSS: ${(peakRss / 1024).toFixed(0)} MB`);
+  console.log(
+    `  peak server RSS: ${(peakRss / 1024).toFixed(0)} MB (at the end: RSS ${memNow.rss.toFixed(0)} MB = V8 heap ${memNow.heap.toFixed(0)} + external ${memNow.external.toFixed(0)} + native ${(memNow.rss - memNow.heap - memNow.external).toFixed(0)})`,
+  );
   // On a shared, loaded machine wall-clock rates swing widely; spans per CPU-second of the server
   // process (all threads, DuckDB's included) is the steadier efficiency figure.
   const spansPerCpuS = acked / serverCpuS;
