@@ -74,8 +74,11 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
     bodyLimit: config.bodyLimit,
     // Ingest bodies up to the limit on slow links; a hung client is cut off eventually.
     requestTimeout: 120_000,
-    // Per-request logs would dominate the ingest hot path; request metrics cover it.
-    logController: new LogController({ disableRequestLogging: true }),
+    // Per-request logs would dominate the ingest hot path (request metrics cover it); debug and
+    // trace levels turn them on.
+    logController: new LogController({
+      disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    }),
     // Our own onRequest hook answers 503 in the JSON error shape while closing.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
