@@ -1,5 +1,6 @@
 export * from './model/telemetry.js';
 export * from './store/store.js';
+export * from './store/insights.js';
 export * from './ingest/index.js';
 export * from './store/duckdb/index.js';
 export * from './store/open.js';

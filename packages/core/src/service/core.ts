@@ -41,6 +41,7 @@ import type {
   TraceQuery,
 } from '../store/store.js';
 import { dashboardData } from './dashboard.js';
+import { insightsFacade } from './insights.js';
 
 export interface VigilCoreOptions {
   /** Directory of the embedded DuckDB store (default `./.vigil`). Ignored when storeUrl is set. */
@@ -192,6 +193,8 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
         logs: r.logs.length,
       };
     },
+
+    ...insightsFacade(store),
 
     async getDashboardData(project: string, range: TimeRange) {
       return dashboardData(store, project, range);

@@ -18,6 +18,7 @@ import { openApiDocument } from './openapi.js';
 import { alertRuleRoutes } from './routes/alert-rules.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { healthRoutes } from './routes/health.js';
+import { insightsRoutes } from './routes/insights.js';
 import { sdkIngestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
 import { otlpRoutes } from './routes/otlp.js';
@@ -169,6 +170,7 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
   await app.register(keyRoutes, ctx);
   await app.register(streamRoutes, ctx);
   await app.register(analyticsRoutes, ctx);
+  await app.register(insightsRoutes, ctx);
   await app.register(alertRuleRoutes, ctx);
   app.get('/api/v1/openapi.json', async () => openApiDocument());
 

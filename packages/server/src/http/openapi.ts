@@ -3,6 +3,8 @@
  * it stays readable and in step with routes/. Schemas follow docs/api.md.
  */
 
+import { INSIGHTS_ROUTES, INSIGHTS_SCHEMAS } from './openapi-insights.js';
+
 type Schema = Record<string, unknown>;
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
@@ -342,7 +344,7 @@ const schemas: Record<string, Schema> = {
   ),
 };
 
-interface Param {
+export interface Param {
   name: string;
   in?: 'query' | 'path';
   schema?: Schema;
@@ -361,7 +363,7 @@ const PAGE: Param[] = [
 ];
 const STEP = q('step', 'bucket width: 30s, 5m, 1h, 1d or milliseconds');
 
-interface Route {
+export interface Route {
   method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
@@ -382,6 +384,7 @@ const OTLP_BODY = (message: string) => ({
 });
 
 const ROUTES: Route[] = [
+  ...INSIGHTS_ROUTES,
   ...(['traces', 'metrics', 'logs'] as const).map(
     (signal): Route => ({
       method: 'post',
@@ -418,6 +421,8 @@ const ROUTES: Route[] = [
       q('status', 'ok | error | unset'),
       q('kind', 'span kind'),
       q('service', 'service name'),
+      q('userId', 'user id (any span of the trace)'),
+      q('sessionId', 'session id (any span of the trace)'),
       q('text', 'case-insensitive substring of names, status messages, inputs, outputs'),
       q('minDurationMs', 'minimum duration', num),
       q('minCostUsd', 'minimum cost', num),
@@ -868,7 +873,7 @@ export function openApiDocument(): Schema {
     tags: ['ingest', 'query', 'analytics', 'alerts', 'keys', 'stream', 'meta', 'health'].map((name) => ({ name })),
     paths,
     components: {
-      schemas,
+      schemas: { ...schemas, ...INSIGHTS_SCHEMAS },
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Vigil API key (vgl_…)' } },
     },
   };

@@ -85,6 +85,8 @@ export async function queryRoutes(app: FastifyInstance, ctx: RouteContext): Prom
       status: parseEnum('status', str(q, 'status'), SPAN_STATUSES),
       kind: parseEnum('kind', str(q, 'kind'), SPAN_KINDS),
       service: str(q, 'service'),
+      userId: str(q, 'userId'),
+      sessionId: str(q, 'sessionId'),
       text: str(q, 'text'),
       minDurationMs: parseNumber('minDurationMs', str(q, 'minDurationMs')),
       minCostUsd: parseNumber('minCostUsd', str(q, 'minCostUsd')),
