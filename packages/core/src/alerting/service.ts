@@ -8,7 +8,14 @@ import type { Store } from '../store/store.js';
 import { evaluateCondition } from './conditions.js';
 import { alertToJson, channelToJson, deliveryToJson, ruleToJson, silenceToJson } from './json.js';
 import { isOpen } from './state.js';
-import { validateChannel, validateCondition, validateRule, validateSilence } from './validate.js';
+import type { AlertRule } from './types.js';
+import {
+  AlertingValidationError,
+  validateChannel,
+  validateCondition,
+  validateRule,
+  validateSilence,
+} from './validate.js';
 
 export class AlertingNotFoundError extends Error {
   readonly code = 'not_found';
@@ -45,6 +52,20 @@ export function createAlertingService(store: Store, opts: AlertingServiceOptions
     return a;
   };
 
+  /** Every channel a rule names must exist in its project (a typo would silently notify nobody). */
+  const checkChannels = async (rule: AlertRule) => {
+    const known = new Set((await store.listChannels(rule.project)).map((c) => c.id));
+    rule.channels.forEach((id, i) => {
+      if (!known.has(id)) throw new AlertingValidationError(`channels[${i}]`, `refers to unknown channel ${id}`);
+    });
+    rule.escalation.forEach((step, i) => {
+      step.channels.forEach((id, j) => {
+        if (!known.has(id))
+          throw new AlertingValidationError(`escalation[${i}].channels[${j}]`, `refers to unknown channel ${id}`);
+      });
+    });
+  };
+
   return {
     async listRules(project: string) {
       return { items: (await store.listAlertRules(project)).map(ruleToJson) };
@@ -56,11 +77,13 @@ export function createAlertingService(store: Store, opts: AlertingServiceOptions
       const rule = validateRule(body, { project, nowUs: nowUs() });
       if ((await store.listAlertRules(project)).some((r) => r.id === rule.id))
         throw new AlertingConflictError('alert rule', rule.id);
+      await checkChannels(rule);
       await store.upsertAlertRule(rule);
       return ruleToJson(rule);
     },
     async replaceRule(project: string, id: string, body: unknown) {
       const rule = validateRule(body, { project, nowUs: nowUs(), existing: await getRule(project, id) });
+      await checkChannels(rule);
       await store.upsertAlertRule(rule);
       return ruleToJson(rule);
     },
@@ -93,7 +116,17 @@ export function createAlertingService(store: Store, opts: AlertingServiceOptions
       await store.upsertChannel(c);
       return channelToJson(c);
     },
+    /** Refused while rules still notify the channel: remove it from them first. */
     async deleteChannel(project: string, id: string) {
+      const users = (await store.listAlertRules(project)).filter(
+        (r) => r.channels.includes(id) || r.escalation.some((e) => e.channels.includes(id)),
+      );
+      if (users.length)
+        throw new AlertingConflictError(
+          'channel',
+          id,
+          `is used by alert rule(s) ${users.map((r) => `"${r.name}"`).join(', ')}; remove it from them first`,
+        );
       if (!(await store.deleteChannel(project, id))) throw new AlertingNotFoundError('channel', id);
     },
     /** Sends a test notification through the channel; the delivery is logged like any other. */
@@ -149,8 +182,8 @@ export function createAlertingService(store: Store, opts: AlertingServiceOptions
 export class AlertingConflictError extends Error {
   readonly code = 'conflict';
   readonly status = 409;
-  constructor(what: string, id: string) {
-    super(`${what} ${id} already exists`);
+  constructor(what: string, id: string, problem = 'already exists') {
+    super(`${what} ${id} ${problem}`);
     this.name = 'AlertingConflictError';
   }
 }

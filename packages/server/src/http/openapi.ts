@@ -670,6 +670,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'missing or unknown API key',
   403: 'role too weak',
   404: 'not found',
+  409: 'conflict with the current state (id exists, or still in use)',
   413: 'body too large',
   415: 'unsupported content type or encoding',
   429: 'ingest queue full; retry after Retry-After seconds',
@@ -720,7 +721,7 @@ function alertingRoutes(): Route[] {
       tag: 'alerts',
       params: id,
       ok: { status: 204, description: 'deleted' },
-      errors: [401, 403, 404],
+      errors: [401, 403, 404, 409],
     },
   ];
   return [

@@ -209,6 +209,15 @@ describe('alerting API', () => {
 
     r = await send('POST', '/api/v1/alert-rules', { ...ruleBody, id: 'llm', channels: ['hook'] });
     assert.equal(r.status, 201);
+    r = await send('POST', '/api/v1/alert-rules', { ...ruleBody, channels: ['ghost'] });
+    assert.equal(r.status, 400);
+    assert.equal(
+      (await json<{ error: { message: string } }>(r)).error.message,
+      'channels[0] refers to unknown channel ghost',
+    );
+    r = await send('DELETE', '/api/v1/channels/hook');
+    assert.equal(r.status, 409, 'a channel in use cannot be deleted');
+    assert.match((await json<{ error: { message: string } }>(r)).error.message, /used by alert rule\(s\) "LLM errors"/);
 
     // The background job evaluates every second.
     let alert: { id: string; state: string; labels: Record<string, string> } | undefined;
