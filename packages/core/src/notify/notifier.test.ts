@@ -40,7 +40,10 @@ class Receiver {
       req.on('end', () => {
         this.requests.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
         const status = this.plans.get(req.url ?? '')?.shift() ?? 200;
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'boom');
+        const answer = () =>
+          res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'boom');
+        if (req.url === '/slow') setTimeout(answer, 600);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => this.server.listen(HTTP_PORT, '127.0.0.1', resolve));
@@ -360,6 +363,21 @@ describe('Notifier', () => {
     await send(alert('firing'), rule({ channels: ['off'] }), 'pending');
     assert.equal(rx.on('/hook').length, 1, 'only the first test sent to /hook');
     assert.equal(rx.on('/off').length, 0);
+  });
+
+  test('background mode: send() does not wait for a slow endpoint, and never double-sends while in flight', async () => {
+    await store.upsertChannel(webhook('slow', '/slow'));
+    const bg = new Notifier(store, { now: () => now, backoffMs: 5, background: true });
+    const a = alert('firing');
+    const started = performance.now();
+    await bg.send([{ alert: a, rule: rule({ channels: ['slow'] }), previous: 'pending' }]);
+    await bg.send([{ alert: a, rule: rule({ channels: ['slow'] }), previous: 'firing' }]);
+    assert.ok(performance.now() - started < 400, 'returned before the endpoint answered');
+    await bg.idle();
+    assert.equal(rx.on('/slow').length, 1);
+    const [d] = await store.listDeliveries(P, { alertId: a.id, limit: 5 });
+    assert.equal(d.status, 'sent');
+    assert.ok(d.durationMs >= 500, `duration ${d.durationMs}`);
   });
 
   test('email over real SMTP: subject, recipients, text body', async () => {

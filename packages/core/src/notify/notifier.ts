@@ -37,6 +37,12 @@ export interface NotifierOptions extends DeliverOptions {
   alertUrl?: (alert: AlertRecord) => string | undefined;
   onDelivery?: (d: DeliveryRecord) => void;
   onError?: (err: unknown, context: string) => void;
+  /**
+   * Deliver in the background: send() returns once deliveries are planned, so a slow or dead
+   * endpoint (timeouts × retries) never holds up rule evaluation. A channel with a delivery in
+   * flight for an alert is skipped until it completes. `idle()` waits for them.
+   */
+  background?: boolean;
 }
 
 interface Planned {
@@ -49,6 +55,8 @@ const NOTIFYING: ReadonlySet<DeliveryEvent> = new Set(['firing', 'repeat', 'esca
 export class Notifier implements Sender {
   /** Delivery log per open alert id, newest last. */
   private readonly history = new Map<string, DeliveryRecord[]>();
+  /** Deliveries under way, by `alertId channelId`. */
+  private readonly inflight = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly store: Store,
@@ -66,8 +74,20 @@ export class Notifier implements Sender {
       }
       planned.push(...(await this.plan(n, channels)));
     }
-    if (planned.length) await this.run(planned);
-    for (const n of alerts) if (n.alert.state === 'resolved') this.history.delete(n.alert.id);
+    const done = planned.length ? this.run(planned) : Promise.resolve([]);
+    const forget = () => {
+      for (const n of alerts) if (n.alert.state === 'resolved') this.history.delete(n.alert.id);
+    };
+    if (this.opts.background) void done.then(forget);
+    else {
+      await done;
+      forget();
+    }
+  }
+
+  /** Resolves when no delivery is in flight (background mode; shutdown, tests). */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight.values()]);
   }
 
   /** Sends a test notice to one channel (enabled or not) and records the delivery. */
@@ -125,7 +145,7 @@ export class Notifier implements Sender {
         this.opts.onError?.(new Error(`channel ${channelId} does not exist`), `rule ${rule.id}`);
         return;
       }
-      if (!channel.enabled) return;
+      if (!channel.enabled || this.inflight.has(`${alert.id} ${channelId}`)) return;
       out.push({ channel, notice: { event, alert, rule, url: this.opts.alertUrl?.(alert) } });
     };
 
@@ -166,7 +186,18 @@ export class Notifier implements Sender {
     return out;
   }
 
-  private async run(planned: Planned[], override: { alertId?: null } = {}): Promise<DeliveryRecord[]> {
+  private run(planned: Planned[], override: { alertId?: null } = {}): Promise<DeliveryRecord[]> {
+    const p = this.deliverAll(planned, override);
+    const keys = planned.filter((x) => !('alertId' in override)).map((x) => `${x.notice.alert.id} ${x.channel.id}`);
+    for (const k of keys) this.inflight.set(k, p);
+    const clear = () => {
+      for (const k of keys) if (this.inflight.get(k) === p) this.inflight.delete(k);
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
+  private async deliverAll(planned: Planned[], override: { alertId?: null }): Promise<DeliveryRecord[]> {
     const records = await Promise.all(
       planned.map(async ({ channel, notice }): Promise<DeliveryRecord> => {
         const started = performance.now();

@@ -37,6 +37,7 @@ export function createAlerting(server: VigilServer, opts: AlertingOptions = {}):
   const notifier = new Notifier(store, {
     alertUrl: base ? (a: AlertRecord) => `${base}/alerts?alert=${encodeURIComponent(a.id)}` : undefined,
     onError,
+    background: true,
   });
   const manager = new RuleManager(store, sendAlertsTo(notifier), {
     intervalMs: opts.intervalMs || DEFAULT_EVAL_INTERVAL_MS,
