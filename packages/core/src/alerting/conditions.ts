@@ -144,9 +144,15 @@ export function globMatch(pattern: string, s: string): boolean {
   return re.test(s);
 }
 
+/** How far behind its data an anomaly may be recorded (the monitor's default lookback). */
+const ANOMALY_DETECTION_LAG_US = 24 * 3_600_000_000;
+
 async function anomaly(store: Store, project: string, c: AnomalyCondition, nowUs: number): Promise<Sample[]> {
+  const fromUs = nowUs - c.windowMs * 1000;
+  // "Recorded in the window": detection can trail the data (the monitor re-scores a lookback), so
+  // an anomaly counts when its data time or its detection time falls in the window.
   const rows = await store.listAnomalies(project, {
-    fromUs: nowUs - c.windowMs * 1000,
+    fromUs: fromUs - ANOMALY_DETECTION_LAG_US,
     toUs: nowUs + 1,
     metric: c.metric.includes('*') ? undefined : c.metric,
     limit: 10_000,
@@ -155,6 +161,7 @@ async function anomaly(store: Store, project: string, c: AnomalyCondition, nowUs
   // Newest first: the first anomaly seen per series is its latest.
   const bySeries = new Map<string, Sample>();
   for (const a of rows) {
+    if (a.timeUs < fromUs && a.createdUs < fromUs) continue;
     if (ANOMALY_SEVERITIES.indexOf(a.severity) < min || !globMatch(c.metric, a.metric)) continue;
     if (c.labels && !Object.entries(c.labels).every(([k, v]) => a.labels[k] === v)) continue;
     const labels = { metric: a.metric, ...a.labels };
