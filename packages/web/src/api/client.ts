@@ -101,17 +101,3 @@ export function onUnauthorized(f: (e: ApiError) => void): () => void {
   unauthorizedListeners.add(f);
   return () => unauthorizedListeners.delete(f);
 }
-
-/** Runs `fn` over `items` with at most `limit` in flight; used for client-side roll-ups over traces. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}

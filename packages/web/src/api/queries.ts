@@ -78,6 +78,8 @@ export interface TraceFilters {
   status?: string;
   kind?: string;
   service?: string;
+  userId?: string;
+  sessionId?: string;
   text?: string;
   minDurationMs?: string;
   minCostUsd?: string;

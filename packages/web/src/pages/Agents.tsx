@@ -1,18 +1,16 @@
 /** Agents: per-agent runs, success rate, latency, cost; one agent's distribution, tools, versions. */
-import { getDashboard, getSpanSeries, listTraces } from '../api/queries.js';
-import type { AgentRow } from '../api/types.js';
+import { getAgentDetail } from '../api/insights.js';
+import { getDashboard, getSpanSeries } from '../api/queries.js';
+import { type AgentRow, toMs } from '../api/types.js';
+import { BucketHistogram } from '../components/BucketHistogram.js';
 import { Chart } from '../components/Chart.js';
-import { Histogram } from '../components/Histogram.js';
 import { Async, Badge, type Column, DataTable, Empty, Panel, Stat } from '../components/ui.js';
 import { useApp } from '../lib/context.js';
-import { fmtInt, fmtMs, fmtNum, fmtPct, fmtUsd } from '../lib/format.js';
+import { fmtAgo, fmtInt, fmtMs, fmtNum, fmtPct, fmtUsd } from '../lib/format.js';
 import { linkTo, setParams } from '../lib/router.js';
-import { sampleTraces } from '../lib/sample.js';
 import { align } from '../lib/series.js';
 import { stepFor } from '../lib/time.js';
-import { useAsync, useSlowRange } from '../lib/useAsync.js';
-
-const SAMPLE = 25;
+import { useAsync } from '../lib/useAsync.js';
 
 export default function Agents({ params }: { params: URLSearchParams }) {
   const { range, tick } = useApp();
@@ -90,14 +88,9 @@ function AgentDetail({ agent }: { agent: AgentRow }) {
     },
     [agent.agentId, range.from, range.to, tick],
   );
-  const dist = useAsync(
-    (signal) => listTraces(range, { agent: agent.agentId, kind: 'agent' }, { limit: 1000, signal }),
+  const detail = useAsync(
+    (signal) => getAgentDetail(agent.agentId, range, signal),
     [agent.agentId, range.from, range.to, tick],
-  );
-  const slow = useSlowRange(range);
-  const sample = useAsync(
-    (signal) => sampleTraces(slow, { agent: agent.agentId }, { traces: SAMPLE, signal }),
-    [agent.agentId, slow.from, slow.to],
   );
   const name = agent.agentName ?? agent.agentId;
   return (
@@ -121,12 +114,13 @@ function AgentDetail({ agent }: { agent: AgentRow }) {
           </Async>
         </Panel>
         <Panel title="Latency distribution">
-          <Async state={dist}>
-            {(p) => (
+          <Async state={detail}>
+            {(d) => (
               <>
-                <Histogram values={p.items.map((t) => t.durationMs)} />
+                <BucketHistogram {...d.histogram} />
                 <p class="note">
-                  {fmtInt(p.items.length)} most recent runs{p.nextCursor ? ' (more in range)' : ''}.
+                  {fmtInt(d.runs)} runs · p50 {fmtMs(d.p50Ms)} · p90 {fmtMs(d.p90Ms)} · p95 {fmtMs(d.p95Ms)} · p99{' '}
+                  {fmtMs(d.p99Ms)} · success {fmtPct(d.successRate)} · {fmtUsd(d.costUsd)}
                 </p>
               </>
             )}
@@ -134,43 +128,27 @@ function AgentDetail({ agent }: { agent: AgentRow }) {
         </Panel>
       </div>
       <Panel title="Tools, models and versions">
-        <Async state={sample} label="Reading recent traces…">
-          {(s) => {
-            const tools = new Map<string, { calls: number; errors: number; ms: number }>();
-            const models = new Map<string, number>();
-            const versions = new Map<string, number>();
-            for (const sp of s.spans) {
-              if (sp.kind === 'tool') {
-                const t = tools.get(sp.name) ?? { calls: 0, errors: 0, ms: 0 };
-                t.calls++;
-                t.errors += sp.status === 'error' ? 1 : 0;
-                t.ms += sp.durationMs;
-                tools.set(sp.name, t);
-              }
-              if (sp.model) models.set(sp.model, (models.get(sp.model) ?? 0) + 1);
-              if (sp.kind === 'agent' && sp.agentVersion)
-                versions.set(sp.agentVersion, (versions.get(sp.agentVersion) ?? 0) + 1);
-            }
-            if (s.traces === 0) return <Empty>No traces for this agent in this range.</Empty>;
+        <Async state={detail} label="Loading agent detail…">
+          {(d) => {
+            if (d.runs === 0 && d.tools.length === 0 && d.models.length === 0)
+              return <Empty>No runs of this agent in this range.</Empty>;
             return (
               <div class="grid grid-3">
                 <div>
                   <h3>Tools used</h3>
-                  {tools.size === 0 ? (
-                    <p class="muted">No tool calls seen.</p>
+                  {d.tools.length === 0 ? (
+                    <p class="muted">No tool calls.</p>
                   ) : (
                     <table class="data">
                       <tbody>
-                        {[...tools.entries()]
-                          .sort((a, b) => b[1].calls - a[1].calls)
-                          .map(([n, t]) => (
-                            <tr key={n}>
-                              <td>{n}</td>
-                              <td class="num">{fmtInt(t.calls)} calls</td>
-                              <td class="num">{fmtMs(t.ms / t.calls)} avg</td>
-                              <td class="num">{t.errors ? <Badge kind="error">{t.errors} err</Badge> : ''}</td>
-                            </tr>
-                          ))}
+                        {d.tools.map((t) => (
+                          <tr key={t.name}>
+                            <td>{t.name}</td>
+                            <td class="num">{fmtInt(t.calls)} calls</td>
+                            <td class="num">{fmtMs(t.avgMs)} avg</td>
+                            <td class="num">{t.errors ? <Badge kind="error">{t.errors} err</Badge> : ''}</td>
+                          </tr>
+                        ))}
                       </tbody>
                     </table>
                   )}
@@ -178,30 +156,60 @@ function AgentDetail({ agent }: { agent: AgentRow }) {
                 <div>
                   <h3>Models</h3>
                   <div class="tag-list">
-                    {[...models.entries()].map(([m, c]) => (
-                      <Badge key={m} kind="info">
-                        {m} × {fmtInt(c)}
+                    {d.models.map((m) => (
+                      <Badge key={m.model} kind="info">
+                        {m.model} × {fmtInt(m.calls)}
                       </Badge>
                     ))}
-                    {models.size === 0 && <span class="muted">None seen.</span>}
+                    {d.models.length === 0 && <span class="muted">None.</span>}
                   </div>
                 </div>
                 <div>
                   <h3>Versions</h3>
                   <div class="tag-list">
-                    {[...versions.entries()].map(([v, c]) => (
-                      <Badge key={v} kind="good">
-                        v{v} × {fmtInt(c)}
+                    {d.versions.map((v) => (
+                      <Badge key={v.version} kind={v.errorRate > 0.05 ? 'error' : 'good'}>
+                        v{v.version} × {fmtInt(v.runs)}
+                        {v.errors ? ` · ${fmtPct(v.errorRate, 0)} err` : ''}
                       </Badge>
                     ))}
-                    {versions.size === 0 && <span class="muted">No versions reported.</span>}
+                    {d.versions.length === 0 && <span class="muted">No versions reported.</span>}
                   </div>
                 </div>
               </div>
             );
           }}
         </Async>
-        <p class="note">From the {SAMPLE} most recent traces of this agent (computed in the browser).</p>
+      </Panel>
+      <Panel title="Recent sessions">
+        <Async state={detail}>
+          {(d) => (
+            <DataTable
+              label="Recent sessions"
+              rows={d.sessions}
+              rowKey={(x) => x.sessionId}
+              initialSort={{ key: 'last', desc: true }}
+              empty="No sessions reported for this agent in this range."
+              columns={[
+                {
+                  key: 'session',
+                  label: 'Session',
+                  render: (x) => <a href={linkTo('/traces', { sessionId: x.sessionId })}>{x.sessionId}</a>,
+                  sort: (x) => x.sessionId,
+                },
+                { key: 'user', label: 'User', render: (x) => x.userId ?? '—', sort: (x) => x.userId },
+                { key: 'runs', label: 'Runs', render: (x) => fmtInt(x.runs), sort: (x) => x.runs, num: true },
+                { key: 'errors', label: 'Errors', render: (x) => fmtInt(x.errors), sort: (x) => x.errors, num: true },
+                {
+                  key: 'last',
+                  label: 'Last run',
+                  render: (x) => fmtAgo(toMs(x.lastSeen) ?? 0),
+                  sort: (x) => toMs(x.lastSeen),
+                },
+              ]}
+            />
+          )}
+        </Async>
       </Panel>
     </>
   );

@@ -1,17 +1,13 @@
 /** Cost: totals, trend by model, breakdowns by model/agent/user/project, month-end forecast. */
+import { getCostBreakdown, getCostForecast } from '../api/insights.js';
 import { getDashboard, getSpanSeries, previousRange } from '../api/queries.js';
 import { Chart } from '../components/Chart.js';
 import { Async, type Column, DataTable, Panel, Stat } from '../components/ui.js';
 import { useApp } from '../lib/context.js';
-import { forecastMonthEnd } from '../lib/forecast.js';
 import { change, fmtInt, fmtPct, fmtUsd } from '../lib/format.js';
-import { sampleTraces } from '../lib/sample.js';
 import { align, topN } from '../lib/series.js';
 import { stepFor } from '../lib/time.js';
-import { useAsync, useSlowRange } from '../lib/useAsync.js';
-
-const DAY = 86_400_000;
-const USER_SAMPLE = 60;
+import { useAsync } from '../lib/useAsync.js';
 
 interface Share {
   key: string;
@@ -44,36 +40,20 @@ export default function Cost() {
   const step = stepFor(range.from, range.to, 60);
   const main = useAsync(
     async (signal) => {
-      const now = Date.now();
-      const n = new Date(now);
-      const monthStart = Date.UTC(n.getUTCFullYear(), n.getUTCMonth(), 1);
-      const [dash, prev, byModel, daily] = await Promise.all([
+      const [dash, prev, byModel, forecast] = await Promise.all([
         getDashboard(range, signal),
         getDashboard(previousRange(range), signal).catch(() => null),
         getSpanSeries(range, 'cost', { groupBy: 'model', step, signal }),
-        getSpanSeries({ from: monthStart, to: now }, 'cost', { step: DAY, signal }),
+        getCostForecast(signal),
       ]);
-      const days = Math.floor((now - monthStart) / DAY) + 1;
-      const perDay = new Array(days).fill(0);
-      for (const [t, v] of daily.series[0]?.points ?? []) {
-        const i = Math.floor((t - monthStart) / DAY);
-        if (i >= 0 && i < days) perDay[i] += v;
-      }
-      // forecastMonthEnd reads local calendar fields; feed it UTC ones to match the UTC day buckets.
-      const utcNow = new Date(
-        n.getUTCFullYear(),
-        n.getUTCMonth(),
-        n.getUTCDate(),
-        n.getUTCHours(),
-        n.getUTCMinutes(),
-        n.getUTCSeconds(),
-      );
-      return { dash, prev, byModel, forecast: forecastMonthEnd(perDay, utcNow) };
+      return { dash, prev, byModel, forecast };
     },
     [range.from, range.to, tick],
   );
-  const slow = useSlowRange(range);
-  const users = useAsync((signal) => sampleTraces(slow, {}, { traces: USER_SAMPLE, signal }), [slow.from, slow.to]);
+  const users = useAsync(
+    (signal) => getCostBreakdown(range, 'user', { limit: 100, signal }),
+    [range.from, range.to, tick],
+  );
 
   return (
     <Async state={main} label="Loading cost…">
@@ -109,8 +89,16 @@ export default function Cost() {
               <Stat
                 label="Forecast to month end"
                 value={fmtUsd(f.projected)}
-                sub={`95%: ${fmtUsd(f.low)} – ${fmtUsd(f.high)}`}
-                hint={`Linear trend of recent daily spend; ${f.daysLeft.toFixed(1)} days left`}
+                sub={
+                  f.low !== null && f.high !== null
+                    ? `${Math.round(f.confidence * 100)}%: ${fmtUsd(f.low)} – ${fmtUsd(f.high)}`
+                    : 'daily average × days'
+                }
+                hint={
+                  f.status === 'ok'
+                    ? `${f.model} forecast of daily spend; ${f.daysLeft.toFixed(1)} days left`
+                    : (f.message ?? 'not enough history')
+                }
               />
               <Stat label="Daily average (this month)" value={fmtUsd(f.dailyAverage)} />
             </div>
@@ -137,31 +125,22 @@ export default function Cost() {
                 />
               </Panel>
               <Panel title="By user">
-                <Async state={users} label="Reading recent traces…">
-                  {(s) => {
-                    const byUser = new Map<string, number>();
-                    const traceUser = new Map<string, string>();
-                    for (const sp of s.spans)
-                      if (sp.userId && !traceUser.has(sp.traceId)) traceUser.set(sp.traceId, sp.userId);
-                    let sampled = 0;
-                    for (const sp of s.spans) {
-                      const c = sp.costUsd ?? 0;
-                      sampled += c;
-                      const u = traceUser.get(sp.traceId) ?? '(no user)';
-                      byUser.set(u, (byUser.get(u) ?? 0) + c);
-                    }
-                    const rows = [...byUser.entries()].map(([key, cost]) => ({ key, cost }));
+                <Async state={users} label="Loading cost by user…">
+                  {(u) => {
+                    const rows: Share[] = u.groups.map((g) => ({
+                      key: g.key ?? '(no user)',
+                      cost: g.costUsd,
+                      detail: `${fmtInt(g.traces)} traces`,
+                    }));
+                    if (u.other) rows.push({ key: `${fmtInt(u.other.groups)} more users`, cost: u.other.costUsd });
                     return (
-                      <>
-                        <DataTable
-                          label="Cost by user"
-                          rows={rows}
-                          columns={shareColumns('User', sampled)}
-                          rowKey={(r) => r.key}
-                          initialSort={{ key: 'cost', desc: true }}
-                        />
-                        <p class="note">From the {fmtInt(s.traces)} most recent traces (computed in the browser).</p>
-                      </>
+                      <DataTable
+                        label="Cost by user"
+                        rows={rows}
+                        columns={shareColumns('User', u.total.costUsd)}
+                        rowKey={(r) => r.key}
+                        initialSort={{ key: 'cost', desc: true }}
+                      />
                     );
                   }}
                 </Async>

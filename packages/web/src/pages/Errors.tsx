@@ -1,24 +1,30 @@
 /** Errors: error counts over time, grouped by type and message, with first/last seen and examples. */
+import { type ErrorGroup, getErrorGroups } from '../api/insights.js';
 import { getSpanSeries } from '../api/queries.js';
+import { toMs } from '../api/types.js';
 import { Chart } from '../components/Chart.js';
 import { Sparkline } from '../components/Sparkline.js';
 import { Async, Badge, type Column, DataTable, Panel } from '../components/ui.js';
 import { useApp } from '../lib/context.js';
 import { fmtAgo, fmtInt, fmtNum, fmtTime, shortId } from '../lib/format.js';
 import { linkTo } from '../lib/router.js';
-import { type ErrorGroup, groupErrors, sampleTraces } from '../lib/sample.js';
 import { align, topN } from '../lib/series.js';
 import { stepFor } from '../lib/time.js';
-import { useAsync, useSlowRange } from '../lib/useAsync.js';
+import { useAsync } from '../lib/useAsync.js';
 
-const SAMPLE = 60;
-
-function buckets(times: number[], from: number, to: number, n = 24): number[] {
+/** The group's counts on a regular grid of `step` buckets over the range (zeros filled). */
+function sparkValues(g: ErrorGroup, from: number, to: number, step: number): number[] {
+  const first = Math.floor(from / step) * step;
+  const n = Math.max(1, Math.ceil((to - first) / step));
   const out = new Array(n).fill(0);
-  const w = (to - from) / n;
-  for (const t of times) out[Math.min(n - 1, Math.max(0, Math.floor((t - from) / w)))]++;
+  for (const [t, v] of g.buckets) {
+    const i = Math.floor((t - first) / step);
+    if (i >= 0 && i < n) out[i] += v;
+  }
   return out;
 }
+
+const when = (iso: string) => toMs(iso) ?? 0;
 
 export default function Errors() {
   const { range, tick } = useApp();
@@ -27,13 +33,10 @@ export default function Errors() {
     (signal) => getSpanSeries(range, 'errors', { groupBy: 'kind', step, signal }),
     [range.from, range.to, tick],
   );
-  const slow = useSlowRange(range);
-  const sample = useAsync(
-    async (signal) => {
-      const s = await sampleTraces(slow, { status: 'error' }, { traces: SAMPLE, list: 1000, signal });
-      return { ...s, groups: groupErrors(s.spans) };
-    },
-    [slow.from, slow.to],
+  const sparkStep = stepFor(range.from, range.to, 24);
+  const groups = useAsync(
+    (signal) => getErrorGroups(range, { step: sparkStep, limit: 200, signal }),
+    [range.from, range.to, tick],
   );
 
   const columns: Column<ErrorGroup>[] = [
@@ -58,25 +61,29 @@ export default function Errors() {
       key: 'trend',
       label: 'Over time',
       render: (g) => (
-        <Sparkline values={buckets(g.times, range.from, range.to)} color="var(--bad)" width={90} height={20} />
+        <Sparkline values={sparkValues(g, range.from, range.to, sparkStep)} color="var(--bad)" width={90} height={20} />
       ),
     },
     {
       key: 'first',
       label: 'First seen',
-      render: (g) => <span title={fmtTime(g.firstSeen)}>{fmtAgo(g.firstSeen)}</span>,
-      sort: (g) => g.firstSeen,
+      render: (g) => <span title={fmtTime(when(g.firstSeen))}>{fmtAgo(when(g.firstSeen))}</span>,
+      sort: (g) => when(g.firstSeen),
     },
     {
       key: 'last',
       label: 'Last seen',
-      render: (g) => <span title={fmtTime(g.lastSeen)}>{fmtAgo(g.lastSeen)}</span>,
-      sort: (g) => g.lastSeen,
+      render: (g) => <span title={fmtTime(when(g.lastSeen))}>{fmtAgo(when(g.lastSeen))}</span>,
+      sort: (g) => when(g.lastSeen),
     },
     {
       key: 'where',
       label: 'Where',
-      render: (g) => <span class="muted small">{[...g.kinds, ...g.models].join(', ')}</span>,
+      render: (g) => (
+        <span class="muted small">
+          {[...g.agents.map((a) => `agent ${a}`), ...g.models, ...g.kinds.filter((k) => k !== 'llm')].join(', ')}
+        </span>
+      ),
     },
     {
       key: 'ex',
@@ -113,21 +120,21 @@ export default function Errors() {
           </a>
         }
       >
-        <Async state={sample} label="Grouping recent errors…">
-          {(s) => (
+        <Async state={groups} label="Grouping errors…">
+          {(d) => (
             <>
               <DataTable
                 label="Error groups"
-                rows={s.groups}
+                rows={d.groups}
                 columns={columns}
-                rowKey={(g) => g.key}
+                rowKey={(g) => `${g.type}\u0000${g.message}`}
                 initialSort={{ key: 'count', desc: true }}
                 empty="No errors in this range."
               />
               <p class="note">
-                Grouped by exception type and message (numbers and ids folded) over the {fmtInt(s.traces)} most recent
-                of {fmtInt(s.summaries.length)}
-                {s.partial ? '+' : ''} error traces, in the browser.
+                {fmtInt(d.totalErrors)} error spans in {fmtInt(d.totalGroups)} groups by exception type and message
+                (numbers, hex ids and UUIDs folded)
+                {d.totalGroups > d.groups.length ? `; the ${fmtInt(d.groups.length)} largest shown` : ''}.
               </p>
             </>
           )}

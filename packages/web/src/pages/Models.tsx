@@ -1,6 +1,6 @@
 /** Models: latency percentiles, tokens, cost, errors and rate limits per model and per provider. */
-import { mapLimit } from '../api/client.js';
-import { getDashboard, getSpanSeries, getTrace, listTraces } from '../api/queries.js';
+import { getModelErrors } from '../api/insights.js';
+import { getDashboard, getSpanSeries } from '../api/queries.js';
 import type { ModelRow } from '../api/types.js';
 import { Chart } from '../components/Chart.js';
 import { Async, type Column, DataTable, Panel } from '../components/ui.js';
@@ -11,11 +11,9 @@ import { align, topN } from '../lib/series.js';
 import { stepFor } from '../lib/time.js';
 import { useAsync } from '../lib/useAsync.js';
 
-const RL_SAMPLE = 40;
-const RATE_LIMIT = /rate.?limit|\b429\b|too many requests/i;
-
 interface Row extends ModelRow {
   rateLimited: number;
+  timeouts: number;
 }
 
 export default function Models() {
@@ -23,38 +21,19 @@ export default function Models() {
   const step = stepFor(range.from, range.to, 60);
   const state = useAsync(
     async (signal) => {
-      const [dash, p95, calls, rl1, rl2] = await Promise.all([
+      const [dash, p95, calls, errors] = await Promise.all([
         getDashboard(range, signal),
         getSpanSeries(range, 'p95_ms', { groupBy: 'model', kind: 'llm', step, signal }),
         getSpanSeries(range, 'count', { groupBy: 'model', kind: 'llm', step, signal }),
-        // Rate limits have no column of their own yet: find error traces whose messages say so.
-        listTraces(range, { status: 'error', text: 'rate limit' }, { limit: 1000, signal }),
-        listTraces(range, { status: 'error', text: '429' }, { limit: 1000, signal }),
+        getModelErrors(range, signal),
       ]);
-      // Attribute each rate limit to the model of the span that hit it (a trace may use several).
-      const ids = [...new Set([...rl1.items, ...rl2.items].map((t) => t.traceId))];
-      const details = await mapLimit(ids.slice(0, RL_SAMPLE), 6, (id) => getTrace(id, signal).catch(() => null));
-      const rl = new Map<string, number>();
-      for (const d of details) {
-        for (const s of d?.spans ?? []) {
-          if (s.status !== 'error' || !s.model) continue;
-          const text = [
-            s.statusMessage ?? '',
-            ...(s.events ?? []).map((e) =>
-              String(e.attributes?.['exception.message'] ?? e.attributes?.['exception.type'] ?? ''),
-            ),
-          ].join(' ');
-          if (RATE_LIMIT.test(text)) rl.set(s.model, (rl.get(s.model) ?? 0) + 1);
-        }
-      }
-      const rows: Row[] = (dash.modelMetrics.byModel ?? []).map((m) => ({ ...m, rateLimited: rl.get(m.model) ?? 0 }));
-      return {
-        dash,
-        rows,
-        p95,
-        calls,
-        rlPartial: rl1.nextCursor !== null || rl2.nextCursor !== null || ids.length > RL_SAMPLE,
-      };
+      const kinds = new Map(errors.byModel.map((m) => [m.model, m.byKind]));
+      const rows: Row[] = (dash.modelMetrics.byModel ?? []).map((m) => ({
+        ...m,
+        rateLimited: kinds.get(m.model)?.rate_limit ?? 0,
+        timeouts: kinds.get(m.model)?.timeout ?? 0,
+      }));
+      return { dash, rows, p95, calls, errors };
     },
     [range.from, range.to, tick],
   );
@@ -88,6 +67,7 @@ export default function Models() {
       sort: (m) => (m.calls ? m.errors / m.calls : null),
       num: true,
     },
+    { key: 'to', label: 'Timeouts', render: (m) => fmtInt(m.timeouts), sort: (m) => m.timeouts, num: true },
     { key: 'rl', label: 'Rate-limited', render: (m) => fmtInt(m.rateLimited), sort: (m) => m.rateLimited, num: true },
   ];
 
@@ -107,6 +87,7 @@ export default function Models() {
             outputTokens: 0,
             costUsd: 0,
             rateLimited: 0,
+            timeouts: 0,
             p50: null,
             p95: null,
             p99: null,
@@ -117,6 +98,7 @@ export default function Models() {
           p.outputTokens += r.outputTokens;
           p.costUsd += r.costUsd;
           p.rateLimited += r.rateLimited;
+          p.timeouts += r.timeouts;
           // Percentiles do not add up; show the worst model's as an upper bound.
           p.p95 = Math.max(p.p95 ?? 0, r.p95 ?? 0) || null;
           providers.set(k, p);
@@ -136,8 +118,10 @@ export default function Models() {
                 empty="No model calls in this range."
               />
               <p class="note">
-                Rate-limited: error spans whose messages mention a rate limit or 429
-                {d.rlPartial ? `, from the ${RL_SAMPLE} most recent such traces` : ''}.
+                Rate-limited: failed calls whose exception or status message says 429, rate limit or RateLimitError (
+                {fmtInt(d.errors.byKind.rate_limit)} in range); timeouts likewise. Other errors: auth{' '}
+                {fmtInt(d.errors.byKind.auth)}, server {fmtInt(d.errors.byKind.server)}, other{' '}
+                {fmtInt(d.errors.byKind.other)}.
               </p>
             </Panel>
             <div class="grid grid-2">

@@ -1,12 +1,10 @@
-/** Service map: who calls whom (services → agents → models/tools), derived from recent traces. */
-import { toMs } from '../api/types.js';
+/** Service map: who calls whom (services → agents → models/tools), aggregated by the server over the range. */
+import { getServiceMap, type MapEdge, type MapNode } from '../api/insights.js';
 import { Async, type Column, DataTable, Empty, Panel } from '../components/ui.js';
 import { useApp } from '../lib/context.js';
 import { fmtInt, fmtMs, fmtNum, fmtPct } from '../lib/format.js';
-import { buildServiceMap, type MapEdge, type MapNode, sampleTraces } from '../lib/sample.js';
-import { useAsync, useSlowRange } from '../lib/useAsync.js';
+import { useAsync } from '../lib/useAsync.js';
 
-const SAMPLE = 80;
 const COL_W = 300;
 const ROW_H = 64;
 const NODE_W = 170;
@@ -18,10 +16,6 @@ const TYPE_COLOR: Record<MapNode['type'], string> = {
   model: '#a855f7',
   tool: '#f59e0b',
   retrieval: '#06b6d4',
-  embedding: '#84cc16',
-  http: '#10b981',
-  chain: '#64748b',
-  internal: '#94a3b8',
 };
 
 /** Longest-path layering (bounded, so cycles cannot loop), then rows within each column. */
@@ -56,21 +50,17 @@ function layout(nodes: MapNode[], edges: MapEdge[]) {
 }
 
 export default function ServiceMap() {
-  const { range } = useApp();
-  const slow = useSlowRange(range);
+  const { range, tick } = useApp();
   const state = useAsync(
-    async (signal) => {
-      const s = await sampleTraces(slow, {}, { traces: SAMPLE, signal });
-      const map = buildServiceMap(s.spans);
-      const times = s.spans.map((sp) => toMs(sp.startTime) ?? 0).filter(Boolean);
-      const windowMs = times.length ? Math.max(60_000, Math.max(...times) - Math.min(...times)) : 60_000;
-      return { ...map, traces: s.traces, windowMs };
-    },
-    [slow.from, slow.to],
+    async (signal) => ({
+      ...(await getServiceMap(range, signal)),
+      windowMs: Math.max(60_000, range.to - range.from),
+    }),
+    [range.from, range.to, tick],
   );
 
   return (
-    <Async state={state} label="Reading recent traces…">
+    <Async state={state} label="Building the service map…">
       {(d) => {
         if (d.edges.length === 0)
           return <Empty>No calls between services, agents, models or tools in this range.</Empty>;
@@ -105,13 +95,8 @@ export default function ServiceMap() {
             sort: (e) => e.errors / e.calls,
             num: true,
           },
-          {
-            key: 'avg',
-            label: 'Avg latency',
-            render: (e) => fmtMs(e.totalMs / e.calls),
-            sort: (e) => e.totalMs / e.calls,
-            num: true,
-          },
+          { key: 'avg', label: 'Avg latency', render: (e) => fmtMs(e.avgMs), sort: (e) => e.avgMs, num: true },
+          { key: 'p95', label: 'p95 latency', render: (e) => fmtMs(e.p95Ms), sort: (e) => e.p95Ms, num: true },
         ];
         return (
           <>
@@ -143,7 +128,7 @@ export default function ServiceMap() {
                           stroke-opacity="0.6"
                           stroke-width={1 + 4 * Math.sqrt(e.calls / maxCalls)}
                         />
-                        <title>{`${label.get(e.from)?.label} → ${label.get(e.to)?.label}: ${fmtInt(e.calls)} calls, ${fmtNum(perMin(e.calls), 2)}/min, ${fmtPct(er)} errors, avg ${fmtMs(e.totalMs / e.calls)}`}</title>
+                        <title>{`${label.get(e.from)?.label} → ${label.get(e.to)?.label}: ${fmtInt(e.calls)} calls, ${fmtNum(perMin(e.calls), 2)}/min, ${fmtPct(er)} errors, avg ${fmtMs(e.avgMs)}, p95 ${fmtMs(e.p95Ms)}`}</title>
                         {showEdgeLabels && (
                           <text class="edge-label" x={x2 - 8} y={y2 - 6} text-anchor="end">
                             {fmtNum(perMin(e.calls), 1)}/min{er > 0 ? ` · ${fmtPct(er, 0)} err` : ''}
@@ -180,8 +165,8 @@ export default function ServiceMap() {
                 </svg>
               </div>
               <p class="note">
-                Derived in the browser from the {fmtInt(d.traces)} most recent traces in range; rates are per minute
-                over the sampled window.
+                Every call in the range: an edge links a span to its parent's agent, model, tool, retriever or service;
+                rates are per minute over the range, latencies are the callee's.
               </p>
             </Panel>
             <Panel title="Edges">

@@ -9,7 +9,18 @@ import { linkTo, navigate, setParams } from '../lib/router.js';
 import { useAsync, useDebounced } from '../lib/useAsync.js';
 import TraceDetailPage from './TraceDetail.js';
 
-const FILTER_KEYS = ['agent', 'model', 'status', 'kind', 'service', 'text', 'minDurationMs', 'minCostUsd'] as const;
+const FILTER_KEYS = [
+  'agent',
+  'model',
+  'status',
+  'kind',
+  'service',
+  'userId',
+  'sessionId',
+  'text',
+  'minDurationMs',
+  'minCostUsd',
+] as const;
 
 export default function Traces({ path, params }: { path: string; params: URLSearchParams }) {
   const m = /^\/traces\/([^/]+)/.exec(path);
@@ -188,6 +199,8 @@ function TraceList({ params }: { params: URLSearchParams }) {
             SPAN_KINDS.map((k) => ({ value: k, label: k })),
           )}
           <InputFilter name="service" label="Service" type="text" value={params.get('service') ?? ''} />
+          <InputFilter name="userId" label="User" type="text" value={params.get('userId') ?? ''} />
+          <InputFilter name="sessionId" label="Session" type="text" value={params.get('sessionId') ?? ''} />
           <InputFilter name="minDurationMs" label="Min duration (ms)" value={params.get('minDurationMs') ?? ''} />
           <InputFilter name="minCostUsd" label="Min cost ($)" value={params.get('minCostUsd') ?? ''} step="0.0001" />
           {activeFilters > 0 && (
