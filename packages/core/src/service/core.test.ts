@@ -93,6 +93,46 @@ describe('VigilCore on a real DuckDB store', () => {
     assert.ok((await core.getTrace('default', 'c'.repeat(32)))?.spans.length === 1);
   });
 
+  test('an agent span arriving over OTLP ends the run the SDK started', async () => {
+    const now = Date.now();
+    const [traceId, spanId] = ['e'.repeat(32), '6'.repeat(16)];
+    await core.ingestSdkBatch('agents', {
+      events: [{ type: 'agent_start', agentId: 'planner', runId: spanId, traceId, time: now - 2000 }],
+    });
+    const range = { fromUs: (now - 60_000) * 1000, toUs: (now + 1000) * 1000 };
+    assert.equal((await core.getDashboardData('agents', range)).agentMetrics.activeAgents, 1);
+    const attrs = [
+      { key: 'gen_ai.operation.name', value: { stringValue: 'invoke_agent' } },
+      { key: 'gen_ai.agent.id', value: { stringValue: 'planner' } },
+    ];
+    const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId,
+                  spanId,
+                  name: 'planner',
+                  startTimeUnixNano: ns(now - 2000),
+                  endTimeUnixNano: ns(now - 100),
+                  attributes: attrs,
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const r = await core.ingestOtlp('agents', 'traces', new TextEncoder().encode(body), 'json');
+    assert.equal(r.accepted, 1);
+    const agents = (await core.getDashboardData('agents', range)).agentMetrics;
+    assert.equal(agents.activeAgents, 0);
+    assert.equal(agents.totalRuns, 1);
+  });
+
   test('retention deletes telemetry older than N days and keeps the rest', async () => {
     const now = Date.now();
     await core.ingestSdkBatch('default', {

@@ -142,7 +142,7 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
       const out = { spans: 0, metrics: 0, logs: 0 };
       if (signal === 'traces') {
         const d = decodeOtlpTraces(body, format, ctx);
-        if (d.rows.length) await pipeline.submit({ spans: d.rows });
+        if (d.rows.length) await pipeline.submit({ spans: d.rows, agentRunEnds: agentRunEndsOf(d.rows) });
         out.spans = d.rows.length;
         decoded = d;
       } else if (signal === 'metrics') {
@@ -282,4 +282,14 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
       await store.close();
     },
   };
+}
+
+/**
+ * A completed agent span ends the run of the same span id, whichever path it came by: an app that
+ * reported the start through the SDK may export the finished span over plain OTLP.
+ */
+function agentRunEndsOf(spans: readonly SpanRecord[]): { project: string; spanId: string }[] {
+  const ends: { project: string; spanId: string }[] = [];
+  for (const s of spans) if (s.kind === 'agent') ends.push({ project: s.project, spanId: s.spanId });
+  return ends;
 }

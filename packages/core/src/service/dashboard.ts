@@ -18,7 +18,11 @@ const SYSTEM_KEYS = [
 type SystemKey = (typeof SYSTEM_KEYS)[number];
 
 /** `system.cpu.usage`, `system.cpu_usage`, ... → `cpuusage`, matched against lower-cased keys. */
-const SYSTEM_BY_FOLDED = new Map<string, SystemKey>(SYSTEM_KEYS.map((k) => [k.toLowerCase(), k]));
+const SYSTEM_BY_FOLDED = new Map<string, SystemKey>([
+  ...SYSTEM_KEYS.map((k): [string, SystemKey] => [k.toLowerCase(), k]),
+  // The SDK batch stores activeConnections as `system.connections.active` (noun first, like OTel).
+  ['connectionsactive', 'activeConnections'],
+]);
 
 function fold(name: string): string {
   return name
