@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { isApiPath } from './static.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
@@ -276,6 +278,7 @@ describe('dashboard files', () => {
     mkdirSync(join(web, 'assets'));
     writeFileSync(join(web, 'index.html'), '<!doctype html><title>Vigil</title>');
     writeFileSync(join(web, 'assets', 'app.js'), 'console.log(1)');
+    writeFileSync(join(web, 'assets', 'app.js.gz'), gzipSync('console.log(1)'));
     s = await startTestServer({ webDir: web });
   });
   after(async () => {
@@ -290,6 +293,18 @@ describe('dashboard files', () => {
     const asset = await s.api('/assets/app.js', { key: null });
     assert.equal(asset.status, 200);
     assert.match(asset.headers.get('content-type') ?? '', /javascript/);
+    assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal(root.headers.get('cache-control'), 'no-cache');
+    // node:http, not fetch: fetch would decompress, hiding whether the .gz file was served as is.
+    const gz = await new Promise<{ encoding: string | undefined; body: Buffer }>((done, fail) => {
+      get(`${s.url}/assets/app.js`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+      }).on('error', fail);
+    });
+    assert.equal(gz.encoding, 'gzip');
+    assert.equal(gunzipSync(gz.body).toString(), 'console.log(1)');
     const deep = await s.api('/traces/abc?x=1', { key: null });
     assert.equal(deep.status, 200);
     assert.match(deep.headers.get('content-type') ?? '', /text\/html/);

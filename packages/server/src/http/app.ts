@@ -18,8 +18,8 @@ import { openApiDocument } from './openapi.js';
 import { alertRuleRoutes } from './routes/alert-rules.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { healthRoutes } from './routes/health.js';
-import { insightsRoutes } from './routes/insights.js';
 import { sdkIngestRoutes } from './routes/ingest.js';
+import { insightsRoutes } from './routes/insights.js';
 import { keyRoutes } from './routes/keys.js';
 import { otlpRoutes } from './routes/otlp.js';
 import { queryRoutes } from './routes/query.js';
@@ -176,7 +176,17 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
 
   const webDir = resolveWebDir(config.webDir);
   if (webDir) {
-    await app.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
+    await app.register(fastifyStatic, {
+      root: webDir,
+      wildcard: false,
+      index: ['index.html'],
+      // The web build writes .br/.gz beside each asset; hashed asset names never change content.
+      preCompressed: true,
+      cacheControl: false,
+      setHeaders: (res, path) => {
+        res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
   }
   app.setNotFoundHandler((request, reply) => {
     const url = request.url;
