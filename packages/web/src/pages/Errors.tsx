@@ -79,11 +79,18 @@ export default function Errors() {
     {
       key: 'where',
       label: 'Where',
-      render: (g) => (
-        <span class="muted small">
-          {[...g.agents.map((a) => `agent ${a}`), ...g.models, ...g.kinds.filter((k) => k !== 'llm')].join(', ')}
-        </span>
-      ),
+      render: (g) => {
+        const all = [...g.agents, ...g.models, ...(g.agents.length + g.models.length ? [] : g.services)];
+        const shown = all.slice(0, 3).join(', ') + (all.length > 3 ? ` +${all.length - 3}` : '');
+        return (
+          <span
+            class="muted small"
+            title={`agents: ${g.agents.join(', ') || '—'}; models: ${g.models.join(', ') || '—'}; services: ${g.services.join(', ')}`}
+          >
+            {shown}
+          </span>
+        );
+      },
     },
     {
       key: 'ex',
