@@ -5,6 +5,7 @@
  */
 import type { AlertRule, DeliveryRecord, NotificationChannel, Silence } from '../../alerting/types.js';
 import type { LogRecord, MetricPoint, SpanRecord } from '../../model/telemetry.js';
+import type { CostGroupBy, ErrorGroupQuery } from '../insights.js';
 import type {
   AgentStats,
   AlertRecord,
@@ -24,7 +25,6 @@ import type {
   TraceQuery,
   TraceSummary,
 } from '../store.js';
-import type { CostGroupBy, ErrorGroupQuery } from '../insights.js';
 import * as agg from './aggregates.js';
 import * as al from './alerting.js';
 import { PgAppender } from './appender.js';
