@@ -38,6 +38,14 @@ export interface ServerConfig {
   duckdbCheckpoint: string;
   /** DuckDB memory_limit (empty = DuckDB's default, 80% of RAM). */
   duckdbMemoryLimit: string;
+  /** How often alert rules are evaluated, ms (0 = never). */
+  alertIntervalMs: number;
+  /** How often continuous anomaly detection runs, ms (0 = never). */
+  anomalyIntervalMs: number;
+  /** Extra metric names (comma-separated) continuous anomaly detection watches. */
+  anomalyMetrics: string;
+  /** How often this server samples its own host (CPU, memory, disk, network, GPU), ms (0 = never). */
+  hostMetricsIntervalMs: number;
 }
 
 type Kind = 'int' | 'string' | 'size' | 'enum';
@@ -76,6 +84,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   duckdbCheckpoint: '64MB',
   corsOrigins: '',
   duckdbMemoryLimit: '',
+  alertIntervalMs: 30_000,
+  anomalyIntervalMs: 60_000,
+  anomalyMetrics: '',
+  hostMetricsIntervalMs: 15_000,
 };
 
 export const OPTIONS: readonly OptionSpec[] = [
@@ -186,6 +198,34 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'VIGIL_RETRY_AFTER',
     kind: 'int',
     description: 'seconds a 429 (queue full) asks clients to wait',
+  },
+  {
+    key: 'alertIntervalMs',
+    flag: 'alert-interval-ms',
+    env: 'VIGIL_ALERT_INTERVAL_MS',
+    kind: 'int',
+    description: 'evaluate alert rules every N ms (0 = off)',
+  },
+  {
+    key: 'anomalyIntervalMs',
+    flag: 'anomaly-interval-ms',
+    env: 'VIGIL_ANOMALY_INTERVAL_MS',
+    kind: 'int',
+    description: 'run continuous anomaly detection every N ms (0 = off)',
+  },
+  {
+    key: 'anomalyMetrics',
+    flag: 'anomaly-metrics',
+    env: 'VIGIL_ANOMALY_METRICS',
+    kind: 'string',
+    description: 'extra metric names for continuous anomaly detection (comma-separated)',
+  },
+  {
+    key: 'hostMetricsIntervalMs',
+    flag: 'host-metrics-interval-ms',
+    env: 'VIGIL_HOST_METRICS_INTERVAL_MS',
+    kind: 'int',
+    description: "sample this server's host (CPU, memory, disk, network, NVIDIA GPUs) every N ms (0 = off)",
   },
 ];
 

@@ -2,9 +2,16 @@
  * Starting a server for real: open the core, bootstrap the default project and keys, listen, run
  * the retention job, and shut down gracefully (stop accepting, flush the pipeline, close the store).
  */
-import { type AuthBootstrapResult, type BackgroundJob, type BackgroundJobs, startBackgroundJobs } from '@vigil/core';
+import {
+  type AuthBootstrapResult,
+  type BackgroundJob,
+  type BackgroundJobs,
+  DEFAULT_PROJECT,
+  startBackgroundJobs,
+} from '@vigil/core';
 import { alertingJobs } from '../alerting/wiring.js';
 import type { ServerConfig } from '../config/config.js';
+import { startHostMetrics } from '../system/host-metrics.js';
 import { createServer, type VigilServer } from './app.js';
 
 export interface StartedServer {
@@ -43,7 +50,7 @@ export async function startServer(config: ServerConfig, opts: StartServerOptions
   // leader; the embedded store always leads. The PostgreSQL store adds its partition upkeep.
   const jobs: BackgroundJob[] = [...(opts.jobs?.(server) ?? [])];
   // Alert rule evaluation and notification (alertIntervalMs: 0 disables it).
-  jobs.push(...alertingJobs(server, { intervalMs: (config as { alertIntervalMs?: number }).alertIntervalMs }));
+  jobs.push(...alertingJobs(server, { intervalMs: config.alertIntervalMs }));
   if (config.retentionDays > 0) {
     jobs.push({
       name: 'retention',
@@ -61,6 +68,21 @@ export async function startServer(config: ServerConfig, opts: StartServerOptions
     throw err;
   }
 
+  // Every instance samples its own host (not leader-gated): the System health page needs no SDK.
+  const hostMetrics =
+    config.hostMetricsIntervalMs > 0
+      ? startHostMetrics(
+          config.hostMetricsIntervalMs,
+          {
+            project: DEFAULT_PROJECT,
+            connections: () =>
+              new Promise<number>((ok, fail) => server.app.server.getConnections((e, n) => (e ? fail(e) : ok(n)))),
+          },
+          (points) => server.core.pipeline.submit({ metrics: points }),
+          (err) => opts.onError?.(err),
+        )
+      : null;
+
   let stopping: Promise<void> | null = null;
   return {
     server,
@@ -69,6 +91,7 @@ export async function startServer(config: ServerConfig, opts: StartServerOptions
     bootstrap,
     stop() {
       stopping ??= (async () => {
+        hostMetrics?.stop();
         await background.stop();
         await server.close();
       })();

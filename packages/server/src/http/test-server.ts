@@ -23,6 +23,8 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
     apiKey: key,
     logLevel: 'silent',
     retentionDays: 0,
+    // Host sampling would add metrics tests do not expect; its own test turns it on.
+    hostMetricsIntervalMs: 0,
     ...overrides,
   });
   return {

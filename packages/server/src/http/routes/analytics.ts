@@ -124,10 +124,13 @@ async function readSystemMetrics(store: Store, project: string, range: TimeRange
 export async function analyticsRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   const { core } = ctx;
   const store = core.store as Store;
-  const extraMetrics = (ctx.config as { anomalyMetrics?: string[] }).anomalyMetrics ?? [];
+  const extraMetrics = ctx.config.anomalyMetrics
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
 
   // Continuous detection on what was ingested (disabled with anomalyIntervalMs: 0).
-  const intervalMs = (ctx.config as { anomalyIntervalMs?: number }).anomalyIntervalMs ?? 60_000;
+  const intervalMs = ctx.config.anomalyIntervalMs;
   if (intervalMs > 0) {
     const monitor = new AnomalyMonitor(store, {
       intervalMs,
