@@ -24,16 +24,29 @@ export interface CoreOpenOptions {
   dataDir?: string;
   /** A DuckDB file path, or a postgres:// URL. */
   storeUrl?: string;
+  /** For 'postgres' / 'supabase': the URL is checked by the core, whose errors name the setting to fix. */
+  backend?: 'duckdb' | 'postgres' | 'supabase';
+  /** Only to explain a Supabase REST config (url + anon key) that cannot work here. */
+  apiKey?: string;
 }
+
+type CoreModule = {
+  openVigilCore?: (o: { dataDir?: string; storeUrl?: string }) => Promise<VigilCoreLike>;
+  resolveStoreUrl?: (c: { backend?: string; connection?: { url?: string; apiKey?: string } }) => string;
+};
 
 /** Loads @vigil/core lazily (dynamic import) so http mode never needs it. */
 export async function openCore(opts: CoreOpenOptions): Promise<VigilCoreLike> {
   const specifier = '@vigil/core';
-  const mod = (await import(specifier)) as { openVigilCore?: (o: CoreOpenOptions) => Promise<VigilCoreLike> };
+  const mod = (await import(specifier)) as CoreModule;
   if (typeof mod.openVigilCore !== 'function') {
     throw new Error('@vigil/core does not export openVigilCore(); library mode needs a newer @vigil/core');
   }
-  return mod.openVigilCore(opts);
+  let storeUrl = opts.storeUrl;
+  if ((opts.backend === 'postgres' || opts.backend === 'supabase') && mod.resolveStoreUrl) {
+    storeUrl = mod.resolveStoreUrl({ backend: opts.backend, connection: { url: storeUrl, apiKey: opts.apiKey } });
+  }
+  return mod.openVigilCore({ dataDir: opts.dataDir, storeUrl });
 }
 
 /** A span in the API's JSON shape (docs/api.md "Span"). */

@@ -187,7 +187,14 @@ export class AnalyticsService {
       this.backend = new HttpBackend(transport, header, c.serviceName);
       this.core = null;
     } else {
-      this.core = options.core ? Promise.resolve(options.core) : openCore({ dataDir: c.dataDir, storeUrl: c.storeUrl });
+      this.core = options.core
+        ? Promise.resolve(options.core)
+        : openCore({
+            dataDir: c.dataDir,
+            storeUrl: c.storeUrl,
+            backend: c.backend as 'duckdb' | 'postgres' | 'supabase',
+            apiKey: c.apiKey,
+          });
       this.core.catch(() => undefined); // reported through initialize() / stats, never unhandled
       this.backend = new LazyBackend(
         this.core.then((core) => new CoreBackend(core, c.project, c.serviceName, !options.core)),
@@ -529,7 +536,7 @@ export async function quickSetup(
 ): Promise<AnalyticsService> {
   let config: AnalyticsConfig = {};
   if (typeof target === 'object') config = target;
-  else if (target === 'http' || target === 'duckdb' || target === 'postgres') {
+  else if (target === 'http' || target === 'duckdb' || target === 'postgres' || target === 'supabase') {
     config = { ...(typeof extra === 'object' ? extra : {}), backend: target };
   } else if (typeof target === 'string') {
     config = { backend: 'http', connection: { url: target, apiKey: typeof extra === 'string' ? extra : undefined } };

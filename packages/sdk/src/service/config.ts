@@ -7,13 +7,16 @@ import type { RetryPolicy } from '../export/retry.js';
 import type { LogLevel } from '../logs/logger.js';
 import type { Attributes } from '../trace/types.js';
 
-export type BackendKind = 'http' | 'duckdb' | 'postgres';
+export type BackendKind = 'http' | 'duckdb' | 'postgres' | 'supabase';
 
 export interface AnalyticsConfig {
-  /** 'http' (default): export to a Vigil server / OTLP endpoint; 'duckdb' | 'postgres': library mode. */
+  /**
+   * 'http' (default): export to a Vigil server / OTLP endpoint. Library mode: 'duckdb', 'postgres', or
+   * 'supabase' (PostgreSQL through the project's database connection string in connection.url).
+   */
   backend?: BackendKind;
   connection?: {
-    /** http: server base URL (default http://localhost:4318). postgres: the database URL. */
+    /** http: server base URL (default http://localhost:4318). postgres/supabase: the database URL. */
     url?: string;
     apiKey?: string;
     headers?: Record<string, string>;
@@ -85,7 +88,7 @@ export interface ResolvedConfig {
   shutdownTimeout: number;
 }
 
-const BACKENDS: readonly BackendKind[] = ['http', 'duckdb', 'postgres'];
+const BACKENDS: readonly BackendKind[] = ['http', 'duckdb', 'postgres', 'supabase'];
 
 function envNum(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const v = env[name];
@@ -111,7 +114,7 @@ export function resolveConfig(c: AnalyticsConfig = {}, env: NodeJS.ProcessEnv = 
     // Relative paths are relative to the working directory, as a user would expect.
     if (path) storeUrl = path.startsWith('duckdb:') ? path : `duckdb:${resolve(path)}`;
     else dataDir = conn.dataDir ?? env.VIGIL_DATA_DIR ?? './.vigil';
-  } else if (backend === 'postgres') {
+  } else if (backend === 'postgres' || backend === 'supabase') {
     storeUrl = conn.url ?? env.VIGIL_STORE_URL ?? env.VIGIL_DATABASE_URL ?? env.DATABASE_URL;
   }
   const headers: Record<string, string> = { ...conn.headers };
