@@ -97,3 +97,39 @@ describe('AuthService on a real DuckDB store', () => {
     await assert.rejects(auth.create(DEFAULT_PROJECT, '  ', 'viewer'), { name: 'KeyError', code: 'invalid_name' });
   });
 });
+
+describe('AuthService bootstrap racing on one PostgreSQL database', () => {
+  const PG = process.env.VIGIL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const schema = `vigil_test_auth_${Math.random().toString(16).slice(2, 10)}`;
+
+  test('an instance that lost the race to create the project and key still starts', async () => {
+    const url = `${PG}?schema=${schema}`;
+    const winner = await openStore({ url, dataDir: '' });
+    await winner.migrate();
+    const loser = await openStore({ url, dataDir: '' });
+    try {
+      const key = 'vgl_race_test_key_0123456789';
+      assert.equal((await new AuthService(winner).bootstrap({ ensureKey: key })).createdProject, true);
+      // The loser read "nothing there" just before the winner's inserts landed: its first look-ups
+      // answer as they did then; its inserts hit the real unique keys.
+      const stale = new Set(['getProject', 'findApiKeyByHash']);
+      const racing = new Proxy(loser, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver);
+          if (typeof prop === 'string' && stale.delete(prop)) return async () => null;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const r = await new AuthService(racing).bootstrap({ ensureKey: key });
+      assert.deepEqual(r, { createdProject: false, createdKey: null, ensuredKeyAdded: false });
+      assert.equal((await winner.listApiKeys(DEFAULT_PROJECT)).length, 1);
+    } finally {
+      await winner.close();
+      await loser.close();
+      const { default: postgres } = await import('postgres');
+      const sql = postgres(PG, { max: 1, onnotice: () => {} });
+      await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await sql.end();
+    }
+  });
+});

@@ -105,10 +105,10 @@ export class AuthService {
    */
   async bootstrap(opts: { ensureKey?: string | null } = {}): Promise<AuthBootstrapResult> {
     const result: AuthBootstrapResult = { createdProject: false, createdKey: null, ensuredKeyAdded: false };
-    if (!(await this.store.getProject(DEFAULT_PROJECT))) {
-      await this.store.createProject({ id: DEFAULT_PROJECT, name: 'Default', createdUs: Date.now() * 1000 });
-      result.createdProject = true;
-    }
+    result.createdProject = await createUnlessPresent(
+      async () => (await this.store.getProject(DEFAULT_PROJECT)) !== null,
+      () => this.store.createProject({ id: DEFAULT_PROJECT, name: 'Default', createdUs: Date.now() * 1000 }),
+    );
     const ensureKey = opts.ensureKey?.trim();
     if (ensureKey) {
       if (!looksLikeApiKey(ensureKey)) {
@@ -117,12 +117,13 @@ export class AuthService {
           'VIGIL_API_KEY must be 1..512 visible ASCII characters without spaces (vgl_ keys from `vigil keys create` are best)',
         );
       }
-      if (!(await this.store.findApiKeyByHash(hashApiKey(ensureKey)))) {
-        await this.store.createApiKey(
-          newKeyRecord(ensureKey, { project: DEFAULT_PROJECT, name: 'VIGIL_API_KEY', role: 'admin' }),
-        );
-        result.ensuredKeyAdded = true;
-      }
+      result.ensuredKeyAdded = await createUnlessPresent(
+        async () => (await this.store.findApiKeyByHash(hashApiKey(ensureKey))) !== null,
+        () =>
+          this.store.createApiKey(
+            newKeyRecord(ensureKey, { project: DEFAULT_PROJECT, name: 'VIGIL_API_KEY', role: 'admin' }),
+          ),
+      );
     } else if (result.createdProject) {
       result.createdKey = (await this.create(DEFAULT_PROJECT, 'bootstrap admin', 'admin')).key;
     }
@@ -139,5 +140,21 @@ export class AuthService {
     this.touched.set(id, now);
     // Best effort, off the request path: a failed lastUsed write must not fail the request.
     this.store.touchApiKey(id, now * 1000).catch(() => {});
+  }
+}
+
+/**
+ * Creates a row unless it exists; true when this call created it. Several instances starting at once
+ * on a new shared database race here: the loser's insert fails on the unique key, and finding the
+ * row there afterwards means another instance won, which is success too.
+ */
+async function createUnlessPresent(exists: () => Promise<boolean>, create: () => Promise<void>): Promise<boolean> {
+  if (await exists()) return false;
+  try {
+    await create();
+    return true;
+  } catch (err) {
+    if (await exists()) return false;
+    throw err;
   }
 }
