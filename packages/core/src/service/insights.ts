@@ -74,8 +74,14 @@ export async function costForecast(
   const monthEnd = Date.UTC(n.getUTCFullYear(), n.getUTCMonth() + 1, 1);
   const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
   const historyStart = monthStart - FORECAST_HISTORY_DAYS * DAY_MS;
-  const b = await store.costBreakdown(project, { fromUs: historyStart * 1000, toUs: nowMs * 1000 }, 'model', 1);
-  const byDay = new Map(b.daily);
+  // spanSeries: one scan (and PostgreSQL's hourly rollups) for the daily totals.
+  const series = await store.spanSeries(project, {
+    fromUs: historyStart * 1000,
+    toUs: nowMs * 1000,
+    stepMs: DAY_MS,
+    measure: 'cost',
+  });
+  const byDay = new Map(series[0]?.points ?? []);
   const daily: [number, number][] = [];
   for (let d = historyStart; d <= today; d += DAY_MS) daily.push([d, byDay.get(d) ?? 0]);
   const inMonth = daily.filter(([d]) => d >= monthStart);
