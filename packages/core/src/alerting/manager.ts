@@ -39,7 +39,10 @@ export interface PassResult {
 export class RuleManager {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
-  /** Last time each open instance's condition held, by alert id (survives nothing; see activeAt). */
+  /**
+   * Last time each open instance's condition held, by alert id. In memory only: after a restart or a
+   * leader change it starts from the stored updatedUs, which at worst shortens one keepFiringFor.
+   */
   private readonly activeAt = new Map<string, number>();
   /** When each open instance was last written, by alert id. */
   private readonly written = new Map<string, number>();
