@@ -34,6 +34,15 @@ import type {
 import * as agg from './aggregates.js';
 import * as al from './alerting.js';
 import { MIGRATIONS } from './migrations.js';
+import * as rq from './rollup-queries.js';
+import {
+  accumulateRollups,
+  compactAfterCommit,
+  compactAll,
+  deleteRollupsBefore,
+  RollupCompactor,
+  writeRollups,
+} from './rollups.js';
 import {
   writeAgentRunEnds,
   writeAgentRunStarts,
@@ -82,6 +91,8 @@ export class DuckDbStore implements Store {
   private closed = false;
   /** Exact per-bucket results cache for span series; this connection set is the only writer. */
   readonly seriesCache = new SpanSeriesCache();
+  /** Picks the hours whose partial rollup rows to merge after commits (rollups.ts). */
+  private readonly rollupCompactor = new RollupCompactor();
 
   private constructor(
     readonly path: string,
@@ -176,6 +187,7 @@ export class DuckDbStore implements Store {
    */
   async commitBatch(b: PendingBatch): Promise<void> {
     await this.write(async (c) => {
+      let rollups: ReturnType<typeof accumulateRollups> = [];
       await c.run('BEGIN TRANSACTION');
       try {
         const nowUs = Date.now() * 1000;
@@ -183,6 +195,9 @@ export class DuckDbStore implements Store {
           const spans = flatten(b.spans);
           await appendTo(c, 'spans', (a) => writeSpans(a, spans));
           await appendTo(c, 'trace_index', (a) => writeTraceIndex(a, spans));
+          // Hourly rollups of the same spans, in the same transaction (rollups.ts).
+          rollups = accumulateRollups(spans);
+          await appendTo(c, 'span_rollups', (a) => writeRollups(a, rollups));
         }
         if (b.metrics.length) {
           const metrics = flatten(b.metrics);
@@ -207,6 +222,23 @@ export class DuckDbStore implements Store {
         await c.run('ROLLBACK').catch(() => {});
         throw e;
       }
+      this.rollupCompactor.note(rollups);
+      await compactAfterCommit(c, this.rollupCompactor.due());
+    });
+  }
+
+  /** Merges every hour's partial rollup rows into one row per key (maintenance; commits do it as they go). */
+  compactRollups(): Promise<number> {
+    return this.write(async (c) => {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        const n = await compactAll(c);
+        await c.run('COMMIT');
+        return n;
+      } catch (e) {
+        await c.run('ROLLBACK').catch(() => {});
+        throw e;
+      }
     });
   }
 
@@ -219,16 +251,16 @@ export class DuckDbStore implements Store {
     return this.read((c) => tq.getTrace(c, project, traceId));
   }
   agentStats(project: string, range: TimeRange): Promise<AgentStats> {
-    return this.read((c) => tq.agentStats(c, project, range));
+    return this.read((c) => rq.agentStats(c, project, range));
   }
   modelStats(project: string, range: TimeRange): Promise<ModelStats> {
-    return this.read((c) => tq.modelStats(c, project, range));
+    return this.read((c) => rq.modelStats(c, project, range));
   }
   metricSeries(project: string, q: MetricSeriesQuery): Promise<Series[]> {
     return this.read((c) => tq.metricSeries(c, project, q));
   }
   spanSeries(project: string, q: SpanSeriesQuery): Promise<Series[]> {
-    const compute = (qq: SpanSeriesQuery) => this.read((c) => tq.spanSeries(c, project, qq));
+    const compute = (qq: SpanSeriesQuery) => this.read((c) => rq.spanSeries(c, project, qq));
     return SpanSeriesCache.cacheable(q.stepMs) ? this.seriesCache.spanSeries(project, q, compute) : compute(q);
   }
   latestMetrics(project: string, range: TimeRange, prefix: string): Promise<MetricPoint[]> {
@@ -492,6 +524,7 @@ export class DuckDbStore implements Store {
       await c.run('BEGIN TRANSACTION');
       try {
         const spans = (await c.run(`DELETE FROM spans WHERE start_time < ${cut}`)).rowsChanged;
+        await deleteRollupsBefore(c, cutoffUs);
         await c.run(`DELETE FROM trace_index WHERE max_start < ${cut}`);
         const metrics = (await c.run(`DELETE FROM metrics WHERE time < ${cut}`)).rowsChanged;
         const logs = (await c.run(`DELETE FROM logs WHERE time < ${cut}`)).rowsChanged;

@@ -12,6 +12,7 @@
  * - Durations are stored precomputed (DOUBLE ms) so latency percentiles read one column.
  */
 import { ALERTING_MIGRATION } from './alerting.js';
+import { ROLLUP_MIGRATION } from './rollups.js';
 
 export interface Migration {
   version: number;
@@ -155,4 +156,5 @@ CREATE TABLE alerts (
 `,
   },
   ALERTING_MIGRATION,
+  ROLLUP_MIGRATION,
 ];

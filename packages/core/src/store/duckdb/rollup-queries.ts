@@ -1,0 +1,279 @@
+/**
+ * Dashboard statistics and hourly span series answered from span_rollups (rollups.ts) for the
+ * whole hours inside the range, plus the raw spans of the partial hours at its edges, aggregated
+ * into the same shape on the fly. Counts, errors, sums, tokens, cost, min and max are exact;
+ * percentiles come from the merged DDSketch histograms, within ROLLUP_RELATIVE_ACCURACY
+ * (rollup-sketch.ts). Active agent runs are still counted exactly from agent_runs.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { AgentStats, ModelStats, Series, SpanSeriesQuery, TimeRange } from '../store.js';
+import { type Histogram, histogramFromPairs, histogramQuantiles } from './rollup-sketch.js';
+import { HOUR_US, rollupsFromSpansSql } from './rollups.js';
+import { num, numOrNull, type Param, query, type Row, strOrNull, tsLit } from './sql.js';
+import * as tq from './telemetry-queries.js';
+
+interface Filter {
+  sql: string;
+  params: Param[];
+}
+
+/**
+ * Rollup-shaped rows (hour, cols..., spans, duration_sum/min/max, tokens, cost[, hist_keys,
+ * hist_counts]) for the range: stored rollups for its whole hours, raw spans for the rest. The
+ * filter uses column names common to spans and span_rollups.
+ */
+function rollupSource(
+  project: string,
+  range: TimeRange,
+  cols: readonly string[],
+  filter: Filter,
+  hist: boolean,
+): { sql: string; params: Param[] } {
+  const hFrom = Math.ceil(range.fromUs / HOUR_US) * HOUR_US;
+  const hTo = Math.floor(range.toUs / HOUR_US) * HOUR_US;
+  const all = ['hour', ...cols];
+  const parts: string[] = [];
+  const params: Param[] = [];
+  const raw = (from: number, to: number) => {
+    if (to <= from) return;
+    parts.push(
+      rollupsFromSpansSql(
+        `project = ? AND start_time >= ${tsLit(from)} AND start_time < ${tsLit(to)} AND (${filter.sql})`,
+        all,
+        hist,
+      ),
+    );
+    params.push(project, ...filter.params);
+  };
+  if (hTo > hFrom) {
+    raw(range.fromUs, hFrom);
+    parts.push(
+      `SELECT ${all.join(', ')}, spans, duration_sum, duration_min, duration_max, input_tokens, output_tokens,
+         cost_usd${hist ? ', hist_keys, hist_counts' : ''}
+       FROM span_rollups
+       WHERE project = ? AND hour >= ${tsLit(hFrom)} AND hour < ${tsLit(hTo)} AND (${filter.sql})`,
+    );
+    params.push(project, ...filter.params);
+    raw(hTo, range.toUs);
+  } else raw(range.fromUs, range.toUs);
+  return { sql: parts.join('\nUNION ALL BY NAME\n'), params };
+}
+
+type Pair = [number, number];
+
+function histOf(r: Row): Histogram {
+  const pairs = ((r.hist as number[][] | null) ?? []).map((p): Pair => [num(p[0]), num(p[1])]);
+  return histogramFromPairs(pairs, num(r.dmin), num(r.dmax));
+}
+
+/** [key, count] pairs per group, for joining onto the scalar rows. */
+const histPairs = (groupCols: string, where = 'TRUE') => `
+  h AS (
+    SELECT ${groupCols}, k, sum(c)::DOUBLE AS c
+    FROM (SELECT ${groupCols}, unnest(hist_keys) AS k, unnest(hist_counts) AS c FROM r WHERE ${where})
+    GROUP BY ALL),
+  hl AS (SELECT ${groupCols}, list([k, c]) AS hist FROM h GROUP BY ALL)`;
+
+const joinOn = (cols: readonly string[]) => cols.map((c) => `hl.${c} IS NOT DISTINCT FROM s.${c}`).join(' AND ');
+
+export async function agentStats(conn: DuckDBConnection, project: string, range: TimeRange): Promise<AgentStats> {
+  const src = rollupSource(
+    project,
+    range,
+    ['agent_id', 'agent_name', 'kind', 'status'],
+    { sql: "agent_id IS NOT NULL OR kind = 'agent'", params: [] },
+    true,
+  );
+  const [active, groups] = await Promise.all([
+    query(
+      conn,
+      `SELECT count(*)::DOUBLE AS n FROM agent_runs r
+       WHERE r.project = ? AND r.start_time >= ${tsLit(range.fromUs)} AND r.start_time < ${tsLit(range.toUs)}
+         AND NOT EXISTS (SELECT 1 FROM agent_run_ends e WHERE e.project = r.project AND e.span_id = r.span_id)`,
+      [project],
+    ),
+    query(
+      conn,
+      `WITH r AS MATERIALIZED (${src.sql}),
+       s AS (
+         SELECT agent_id, max(agent_name) FILTER (kind = 'agent') AS agent_name,
+           coalesce(sum(spans) FILTER (kind = 'agent'), 0)::DOUBLE AS runs,
+           coalesce(sum(spans) FILTER (kind = 'agent' AND status = 'error'), 0)::DOUBLE AS errors,
+           coalesce(sum(duration_sum) FILTER (kind = 'agent'), 0)::DOUBLE AS run_ms,
+           min(duration_min) FILTER (kind = 'agent') AS dmin, max(duration_max) FILTER (kind = 'agent') AS dmax,
+           coalesce(sum(cost_usd), 0)::DOUBLE AS cost
+         FROM r GROUP BY agent_id),
+       ${histPairs('agent_id', "kind = 'agent'")}
+       SELECT s.*, hl.hist FROM s LEFT JOIN hl ON ${joinOn(['agent_id'])}`,
+      src.params,
+    ),
+  ]);
+  let runs = 0;
+  let failed = 0;
+  let runMs = 0;
+  for (const g of groups) {
+    runs += num(g.runs);
+    failed += num(g.errors);
+    runMs += num(g.run_ms);
+  }
+  const activeAgents = num(active[0].n);
+  return {
+    activeAgents,
+    totalRuns: runs + activeAgents,
+    completedRuns: runs - failed,
+    failedRuns: failed,
+    averageRunMs: runs > 0 ? runMs / runs : null,
+    byAgent: groups
+      .filter((g) => g.agent_id != null && num(g.runs) > 0)
+      .map((g) => {
+        const [p50, p95] = histogramQuantiles(histOf(g), [0.5, 0.95]);
+        return {
+          agentId: g.agent_id as string,
+          agentName: strOrNull(g.agent_name),
+          runs: num(g.runs),
+          errors: num(g.errors),
+          p50Ms: p50,
+          p95Ms: p95,
+          costUsd: num(g.cost),
+        };
+      })
+      .sort((x, y) => y.runs - x.runs || (x.agentId < y.agentId ? -1 : 1)),
+  };
+}
+
+export async function modelStats(conn: DuckDBConnection, project: string, range: TimeRange): Promise<ModelStats> {
+  const src = rollupSource(
+    project,
+    range,
+    ['model', 'provider', 'status'],
+    { sql: 'model IS NOT NULL', params: [] },
+    true,
+  );
+  const rows = await query(
+    conn,
+    `WITH r AS MATERIALIZED (${src.sql}),
+     s AS (
+       SELECT model, GROUPING(model) AS total, max(provider) AS provider, sum(spans)::DOUBLE AS calls,
+         coalesce(sum(spans) FILTER (status = 'error'), 0)::DOUBLE AS errors, sum(duration_sum)::DOUBLE AS dsum,
+         min(duration_min) AS dmin, max(duration_max) AS dmax,
+         coalesce(sum(input_tokens), 0)::DOUBLE AS input_tokens, coalesce(sum(output_tokens), 0)::DOUBLE AS output_tokens,
+         coalesce(sum(cost_usd), 0)::DOUBLE AS cost
+       FROM r GROUP BY GROUPING SETS ((model), ())),
+     h AS (
+       SELECT model, GROUPING(model) AS total, k, sum(c)::DOUBLE AS c
+       FROM (SELECT model, unnest(hist_keys) AS k, unnest(hist_counts) AS c FROM r)
+       GROUP BY GROUPING SETS ((model, k), (k))),
+     hl AS (SELECT model, total, list([k, c]) AS hist FROM h GROUP BY model, total)
+     SELECT s.*, hl.hist FROM s LEFT JOIN hl ON hl.total = s.total AND ${joinOn(['model'])}
+     ORDER BY s.total DESC, calls DESC, s.model`,
+    src.params,
+  );
+  const toRow = (r: Row) => {
+    const calls = num(r.calls);
+    const [p50, p95, p99] = histogramQuantiles(histOf(r), [0.5, 0.95, 0.99]);
+    return {
+      calls,
+      errors: num(r.errors),
+      averageLatencyMs: calls > 0 ? num(r.dsum) / calls : null,
+      p50,
+      p95,
+      p99,
+      inputTokens: num(r.input_tokens),
+      outputTokens: num(r.output_tokens),
+      costUsd: num(r.cost),
+    };
+  };
+  const total = rows.find((r) => num(r.total) === 1);
+  return {
+    ...toRow(total ?? {}),
+    byModel: rows
+      .filter((r) => num(r.total) === 0)
+      .map((r) => ({ model: r.model as string, provider: strOrNull(r.provider), ...toRow(r) })),
+  };
+}
+
+// --- series ---
+
+const GROUP_COLUMN: Record<NonNullable<SpanSeriesQuery['groupBy']>, string> = {
+  model: 'model',
+  agent: 'agent_id',
+  kind: 'kind',
+  service: 'service_name',
+  provider: 'provider',
+};
+
+const MEASURE_SQL: Partial<Record<SpanSeriesQuery['measure'], string>> = {
+  count: 'sum(spans)::DOUBLE',
+  errors: "coalesce(sum(spans) FILTER (status = 'error'), 0)::DOUBLE",
+  error_rate: "coalesce(sum(spans) FILTER (status = 'error'), 0)::DOUBLE / sum(spans)",
+  avg_ms: 'sum(duration_sum) / sum(spans)',
+  tokens: 'coalesce(sum(input_tokens + output_tokens), 0)::DOUBLE',
+  cost: 'coalesce(sum(cost_usd), 0)::DOUBLE',
+};
+
+const QUANTILE: Partial<Record<SpanSeriesQuery['measure'], number>> = { p50_ms: 0.5, p95_ms: 0.95, p99_ms: 0.99 };
+
+/** Rollups serve steps that are whole hours (bucket edges then fall on hour edges). */
+export function rollupStep(stepMs: number): boolean {
+  return Number.isInteger(stepMs) && stepMs > 0 && stepMs % (HOUR_US / 1000) === 0;
+}
+
+/** Span series from rollups when the step is whole hours, else exactly from spans. */
+export async function spanSeries(conn: DuckDBConnection, project: string, q: SpanSeriesQuery): Promise<Series[]> {
+  if (!rollupStep(q.stepMs)) return tq.spanSeries(conn, project, q);
+  const conds: string[] = ['TRUE'];
+  const params: Param[] = [];
+  if (q.kind != null) {
+    conds.push('kind = ?');
+    params.push(q.kind);
+  }
+  if (q.model != null) {
+    conds.push('model = ?');
+    params.push(q.model);
+  }
+  if (q.agent != null) {
+    conds.push('(agent_id = ? OR agent_name = ?)');
+    params.push(q.agent, q.agent);
+  }
+  const group = q.groupBy ? GROUP_COLUMN[q.groupBy] : null;
+  if (group) conds.push(`${group} IS NOT NULL`);
+  const quantile = QUANTILE[q.measure];
+  const cols = group && group !== 'kind' ? [group, 'kind', 'status'] : ['kind', 'status'];
+  const src = rollupSource(project, q, cols, { sql: conds.join(' AND '), params }, quantile != null);
+  const step = Math.round(q.stepMs);
+  const g = group ? `${group} AS g0, ` : '';
+  const bucket = `((epoch_ms(hour) // ${step}) * ${step})::DOUBLE AS bucket`;
+  let rows: Row[];
+  if (quantile == null) {
+    rows = await query(
+      conn,
+      `SELECT ${g}${bucket}, ${MEASURE_SQL[q.measure]} AS v FROM (${src.sql})
+       GROUP BY ALL ORDER BY ${group ? 'g0, ' : ''}bucket`,
+      src.params,
+    );
+  } else {
+    const gcols = group ? ['g0', 'bucket'] : ['bucket'];
+    rows = await query(
+      conn,
+      `WITH r AS MATERIALIZED (SELECT ${g}${bucket}, * FROM (${src.sql})),
+       s AS (SELECT ${gcols.join(', ')}, min(duration_min) AS dmin, max(duration_max) AS dmax FROM r GROUP BY ALL),
+       ${histPairs(gcols.join(', '))}
+       SELECT s.*, hl.hist FROM s LEFT JOIN hl ON ${joinOn(gcols)}
+       ORDER BY ${gcols.map((c) => `s.${c}`).join(', ')}`,
+      src.params,
+    );
+    for (const r of rows) r.v = histogramQuantiles(histOf(r), [quantile])[0];
+  }
+  const byKey = new Map<string, Series>();
+  for (const r of rows) {
+    const label = group ? ((r.g0 as string | null) ?? '') : '';
+    let s = byKey.get(label);
+    if (!s) {
+      s = { labels: q.groupBy ? { [q.groupBy]: label } : {}, points: [] };
+      byKey.set(label, s);
+    }
+    const v = numOrNull(r.v);
+    if (v != null) s.points.push([num(r.bucket), v]);
+  }
+  return [...byKey.values()];
+}
