@@ -1,4 +1,4 @@
 export * from './core.js';
 export * from './dashboard.js';
-export * from './params.js';
 export * from './insights.js';
+export * from './params.js';
