@@ -1,5 +1,7 @@
 /** Cost: totals, trend by model, breakdowns by model/agent/user/project, month-end forecast. */
-import { getCostBreakdown, getCostForecast } from '../api/insights.js';
+
+import { useState } from 'preact/hooks';
+import { type CostGroupBy, getCostBreakdown, getCostForecast } from '../api/insights.js';
 import { getDashboard, getSpanSeries, previousRange } from '../api/queries.js';
 import { Chart } from '../components/Chart.js';
 import { Async, type Column, DataTable, Panel, Stat } from '../components/ui.js';
@@ -8,6 +10,14 @@ import { change, fmtInt, fmtPct, fmtUsd } from '../lib/format.js';
 import { align, topN } from '../lib/series.js';
 import { stepFor } from '../lib/time.js';
 import { useAsync } from '../lib/useAsync.js';
+
+/** Groupings of the switchable breakdown panel (model and agent have panels of their own). */
+const BREAKDOWNS: { value: CostGroupBy; label: string; plural: string }[] = [
+  { value: 'user', label: 'User', plural: 'users' },
+  { value: 'session', label: 'Session', plural: 'sessions' },
+  { value: 'provider', label: 'Provider', plural: 'providers' },
+  { value: 'service', label: 'Service', plural: 'services' },
+];
 
 interface Share {
   key: string;
@@ -50,9 +60,11 @@ export default function Cost() {
     },
     [range.from, range.to, tick],
   );
-  const users = useAsync(
-    (signal) => getCostBreakdown(range, 'user', { limit: 100, signal }),
-    [range.from, range.to, tick],
+  const [groupBy, setGroupBy] = useState<CostGroupBy>('user');
+  const by = BREAKDOWNS.find((b) => b.value === groupBy) ?? BREAKDOWNS[0];
+  const breakdown = useAsync(
+    (signal) => getCostBreakdown(range, groupBy, { limit: 100, signal }),
+    [range.from, range.to, tick, groupBy],
   );
 
   return (
@@ -124,20 +136,36 @@ export default function Cost() {
                   initialSort={{ key: 'cost', desc: true }}
                 />
               </Panel>
-              <Panel title="By user">
-                <Async state={users} label="Loading cost by user…">
+              <Panel
+                title={`By ${by.label.toLowerCase()}`}
+                actions={
+                  <select
+                    aria-label="Break cost down by"
+                    value={groupBy}
+                    onChange={(e) => setGroupBy((e.target as HTMLSelectElement).value as CostGroupBy)}
+                  >
+                    {BREAKDOWNS.map((b) => (
+                      <option key={b.value} value={b.value}>
+                        {b.label}
+                      </option>
+                    ))}
+                  </select>
+                }
+              >
+                <Async state={breakdown} label="Loading the breakdown…">
                   {(u) => {
                     const rows: Share[] = u.groups.map((g) => ({
-                      key: g.key ?? '(no user)',
+                      key: g.key ?? `(no ${by.label.toLowerCase()})`,
                       cost: g.costUsd,
                       detail: `${fmtInt(g.traces)} traces`,
                     }));
-                    if (u.other) rows.push({ key: `${fmtInt(u.other.groups)} more users`, cost: u.other.costUsd });
+                    if (u.other)
+                      rows.push({ key: `${fmtInt(u.other.groups)} more ${by.plural}`, cost: u.other.costUsd });
                     return (
                       <DataTable
-                        label="Cost by user"
+                        label={`Cost by ${by.label.toLowerCase()}`}
                         rows={rows}
-                        columns={shareColumns('User', u.total.costUsd)}
+                        columns={shareColumns(by.label, u.total.costUsd)}
                         rowKey={(r) => r.key}
                         initialSort={{ key: 'cost', desc: true }}
                       />
