@@ -28,7 +28,8 @@ import {
   sqlStr,
 } from '../insights-rows.js';
 import type { TimeRange } from '../store.js';
-import { num, type Param, query, tsLit, usCol } from './sql.js';
+import * as rq from './rollup-queries.js';
+import { num, type Param, query, type Row, tsLit, usCol } from './sql.js';
 
 /** Parents may start this long before the window (same lookback as the trace list). */
 const LOOKBACK_US = 3_600_000_000;
@@ -184,28 +185,29 @@ export async function costBreakdown(
   const params: Param[] = traceCol ? [project, project] : [project];
   const from = `FROM spans s ${traceCol ? 'LEFT JOIN tu ON tu.h = hash(s.trace_id)' : ''}
     WHERE s.project = ? AND ${inRange('s.start_time', r)} AND (s.model IS NOT NULL OR s.cost_usd IS NOT NULL)`;
-  const [groups, totals] = await Promise.all([
+  // Totals come with the groups (window sums over all of them, before the LIMIT); the daily series
+  // from the hourly rollups (raw spans only for the partial hours at the range's edges).
+  const [groups, daily] = await Promise.all([
     query(
       conn,
       `${withTrace}
        SELECT ${COST_KEY[groupBy]} AS gkey, coalesce(sum(s.cost_usd), 0)::DOUBLE AS cost,
          coalesce(sum(s.input_tokens), 0)::DOUBLE AS tin, coalesce(sum(s.output_tokens), 0)::DOUBLE AS tout,
          count(s.model)::DOUBLE AS calls, count(DISTINCT hash(s.trace_id))::DOUBLE AS traces,
-         count(*) OVER ()::DOUBLE AS ngroups
+         count(*) OVER ()::DOUBLE AS ngroups,
+         sum(sum(s.cost_usd)) OVER ()::DOUBLE AS t_cost, sum(sum(s.input_tokens)) OVER ()::DOUBLE AS t_tin,
+         sum(sum(s.output_tokens)) OVER ()::DOUBLE AS t_tout, sum(count(s.model)) OVER ()::DOUBLE AS t_calls
        ${from}
        GROUP BY 1 ORDER BY cost DESC, gkey NULLS LAST LIMIT ${lim}`,
       params,
     ),
-    query(
-      conn,
-      `SELECT ${bucketMs('start_time', DAY_US / 1000)} AS day, GROUPING(day) AS total,
-         coalesce(sum(cost_usd), 0)::DOUBLE AS cost, coalesce(sum(input_tokens), 0)::DOUBLE AS tin,
-         coalesce(sum(output_tokens), 0)::DOUBLE AS tout, count(model)::DOUBLE AS calls
-       FROM spans WHERE project = ? AND ${inRange('start_time', r)} AND (model IS NOT NULL OR cost_usd IS NOT NULL)
-       GROUP BY GROUPING SETS ((day), ()) ORDER BY total DESC, day`,
-      [project],
-    ),
+    rq.spanSeries(conn, project, { ...r, stepMs: DAY_US / 1000, measure: 'cost' }),
   ]);
+  const t = groups[0];
+  const totals: Row[] = [
+    { total: 1, cost: t?.t_cost, tin: t?.t_tin, tout: t?.t_tout, calls: t?.t_calls },
+    ...(daily[0]?.points ?? []).map(([day, cost]) => ({ total: 0, day, cost })),
+  ];
   return assembleCost(groupBy, groups, totals);
 }
 
