@@ -7,7 +7,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { AgentStats, ModelStats, Series, SpanSeriesQuery, TimeRange } from '../store.js';
-import { type Histogram, histogramFromPairs, histogramQuantiles } from './rollup-sketch.js';
+import { quantileKeysSql, quantilesFromKeys } from './rollup-sketch.js';
 import { HOUR_US, rollupsFromSpansSql } from './rollups.js';
 import { num, numOrNull, type Param, query, type Row, strOrNull, tsLit } from './sql.js';
 import * as tq from './telemetry-queries.js';
@@ -59,22 +59,18 @@ function rollupSource(
   return { sql: parts.join('\nUNION ALL BY NAME\n'), params };
 }
 
-type Pair = [number, number];
-
-function histOf(r: Row): Histogram {
-  const pairs = ((r.hist as number[][] | null) ?? []).map((p): Pair => [num(p[0]), num(p[1])]);
-  return histogramFromPairs(pairs, num(r.dmin), num(r.dmax));
-}
-
-/** [key, count] pairs per group, for joining onto the scalar rows. */
-const histPairs = (groupCols: string, where = 'TRUE') => `
+/** Merged bucket counts per group (CTE h) and the quantile bucket keys per group (CTE hl). */
+const histCtes = (groupCols: readonly string[], qs: readonly number[], where = 'TRUE') => `
   h AS (
-    SELECT ${groupCols}, k, sum(c)::DOUBLE AS c
-    FROM (SELECT ${groupCols}, unnest(hist_keys) AS k, unnest(hist_counts) AS c FROM r WHERE ${where})
+    SELECT ${groupCols.join(', ')}, k, sum(c)::DOUBLE AS c
+    FROM (SELECT ${groupCols.join(', ')}, unnest(hist_keys) AS k, unnest(hist_counts) AS c FROM r WHERE ${where})
     GROUP BY ALL),
-  hl AS (SELECT ${groupCols}, list([k, c]) AS hist FROM h GROUP BY ALL)`;
+  ${quantileKeysSql(groupCols, qs)}`;
 
 const joinOn = (cols: readonly string[]) => cols.map((c) => `hl.${c} IS NOT DISTINCT FROM s.${c}`).join(' AND ');
+
+const AGENT_QS = [0.5, 0.95];
+const MODEL_QS = [0.5, 0.95, 0.99];
 
 export async function agentStats(conn: DuckDBConnection, project: string, range: TimeRange): Promise<AgentStats> {
   const src = rollupSource(
@@ -103,8 +99,8 @@ export async function agentStats(conn: DuckDBConnection, project: string, range:
            min(duration_min) FILTER (kind = 'agent') AS dmin, max(duration_max) FILTER (kind = 'agent') AS dmax,
            coalesce(sum(cost_usd), 0)::DOUBLE AS cost
          FROM r GROUP BY agent_id),
-       ${histPairs('agent_id', "kind = 'agent'")}
-       SELECT s.*, hl.hist FROM s LEFT JOIN hl ON ${joinOn(['agent_id'])}`,
+       ${histCtes(['agent_id'], AGENT_QS, "kind = 'agent'")}
+       SELECT s.*, hl.* EXCLUDE (agent_id) FROM s LEFT JOIN hl ON ${joinOn(['agent_id'])}`,
       src.params,
     ),
   ]);
@@ -126,7 +122,7 @@ export async function agentStats(conn: DuckDBConnection, project: string, range:
     byAgent: groups
       .filter((g) => g.agent_id != null && num(g.runs) > 0)
       .map((g) => {
-        const [p50, p95] = histogramQuantiles(histOf(g), [0.5, 0.95]);
+        const [p50, p95] = quantilesFromKeys(g, AGENT_QS);
         return {
           agentId: g.agent_id as string,
           agentName: strOrNull(g.agent_name),
@@ -163,14 +159,14 @@ export async function modelStats(conn: DuckDBConnection, project: string, range:
        SELECT model, GROUPING(model) AS total, k, sum(c)::DOUBLE AS c
        FROM (SELECT model, unnest(hist_keys) AS k, unnest(hist_counts) AS c FROM r)
        GROUP BY GROUPING SETS ((model, k), (k))),
-     hl AS (SELECT model, total, list([k, c]) AS hist FROM h GROUP BY model, total)
-     SELECT s.*, hl.hist FROM s LEFT JOIN hl ON hl.total = s.total AND ${joinOn(['model'])}
+     ${quantileKeysSql(['model', 'total'], MODEL_QS)}
+     SELECT s.*, hl.* EXCLUDE (model, total) FROM s LEFT JOIN hl ON hl.total = s.total AND ${joinOn(['model'])}
      ORDER BY s.total DESC, calls DESC, s.model`,
     src.params,
   );
   const toRow = (r: Row) => {
     const calls = num(r.calls);
-    const [p50, p95, p99] = histogramQuantiles(histOf(r), [0.5, 0.95, 0.99]);
+    const [p50, p95, p99] = quantilesFromKeys(r, MODEL_QS);
     return {
       calls,
       errors: num(r.errors),
@@ -257,12 +253,12 @@ export async function spanSeries(conn: DuckDBConnection, project: string, q: Spa
       conn,
       `WITH r AS MATERIALIZED (SELECT ${g}${bucket}, * FROM (${src.sql})),
        s AS (SELECT ${gcols.join(', ')}, min(duration_min) AS dmin, max(duration_max) AS dmax FROM r GROUP BY ALL),
-       ${histPairs(gcols.join(', '))}
-       SELECT s.*, hl.hist FROM s LEFT JOIN hl ON ${joinOn(gcols)}
+       ${histCtes(gcols, [quantile])}
+       SELECT s.*, hl.* EXCLUDE (${gcols.join(', ')}) FROM s LEFT JOIN hl ON ${joinOn(gcols)}
        ORDER BY ${gcols.map((c) => `s.${c}`).join(', ')}`,
       src.params,
     );
-    for (const r of rows) r.v = histogramQuantiles(histOf(r), [quantile])[0];
+    for (const r of rows) r.v = quantilesFromKeys(r, [quantile])[0];
   }
   const byKey = new Map<string, Series>();
   for (const r of rows) {

@@ -74,3 +74,46 @@ export function histogramQuantiles(h: Histogram, qs: readonly number[]): (number
     return hi === lo ? vlo : vlo + (at(hi) - vlo) * (pos - lo);
   });
 }
+
+/**
+ * SQL CTEs `w` and `hl` over a CTE `h(groupCols..., k, c)` of merged bucket counts: per group the
+ * count n and, for each q (index i), the keys of the buckets holding ranks floor and ceil of
+ * q·(n−1), as klo{i} and khi{i}. Done in SQL so only one small row per group reaches JS.
+ */
+export function quantileKeysSql(groupCols: readonly string[], qs: readonly number[]): string {
+  const g = groupCols.join(', ');
+  const picks = qs
+    .map(
+      (q, i) =>
+        `min(k) FILTER (cum > floor((n - 1) * ${q})) AS klo${i}, min(k) FILTER (cum > ceil((n - 1) * ${q})) AS khi${i}`,
+    )
+    .join(', ');
+  return `w AS (
+      SELECT ${g}, k, sum(c) OVER (PARTITION BY ${g} ORDER BY k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
+        sum(c) OVER (PARTITION BY ${g}) AS n
+      FROM h),
+    hl AS (SELECT ${g}, any_value(n)::DOUBLE AS n, ${picks} FROM w GROUP BY ${g})`;
+}
+
+/**
+ * The quantiles from a row of quantileKeysSql (n, klo{i}, khi{i}) and the exact min and max
+ * (dmin, dmax): the same answer as histogramQuantiles over the merged histogram.
+ */
+export function quantilesFromKeys(r: Record<string, unknown>, qs: readonly number[]): (number | null)[] {
+  const n = Number(r.n ?? 0);
+  if (!(n > 0)) return qs.map(() => null);
+  const min = Number(r.dmin);
+  const max = Number(r.dmax);
+  const at = (rank: number, k: unknown): number => {
+    if (rank <= 0) return min;
+    if (rank >= n - 1 || k == null) return max;
+    return Math.min(max, Math.max(min, sketchValue(Number(k))));
+  };
+  return qs.map((q, i) => {
+    const pos = (n - 1) * q;
+    const lo = Math.floor(pos);
+    const hi = Math.ceil(pos);
+    const vlo = at(lo, r[`klo${i}`]);
+    return hi === lo ? vlo : vlo + (at(hi, r[`khi${i}`]) - vlo) * (pos - lo);
+  });
+}
