@@ -9,12 +9,15 @@
  * --path      DuckDB file (default: a temp file, deleted afterwards unless --reuse)
  * --reuse     keep the file and, when it already holds the data, skip loading
  * --threads   DuckDB threads (default: DuckDB's own)
+ * --url       another store instead of the DuckDB file, e.g.
+ *             postgres://postgres@127.0.0.1:5432/test?schema=bench_insights (data kept; with --reuse
+ *             loading is skipped when the schema already holds spans)
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DuckDbStore } from '@vigil/core';
+import { DuckDbStore, openStore, type Store } from '@vigil/core';
 import { makeSpanBatches } from '../lib/spans.js';
 
 const { values } = parseArgs({
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     reuse: { type: 'boolean', default: false },
     runs: { type: 'string', default: '9' },
     threads: { type: 'string' },
+    url: { type: 'string' },
   },
 });
 const n = Number(values.spans ?? (values.quick ? 200_000 : 1_000_000));
@@ -36,8 +40,13 @@ const DAY_US = 86_400_000_000;
 const nowUs = Math.floor(Date.now() / 3_600_000) * 3_600_000_000;
 const startUs = nowUs - 7 * DAY_US;
 
-const existed = existsSync(path);
-const store = await DuckDbStore.open(path, values.threads ? { threads: Number(values.threads) } : {});
+const existed = values.url ? true : existsSync(path);
+let store: Store;
+if (values.url) {
+  store = await openStore({ url: values.url, dataDir: tmp ?? tmpdir() });
+  await store.migrate();
+} else store = await DuckDbStore.open(path, values.threads ? { threads: Number(values.threads) } : {});
+console.log(`store: ${store.backend}`);
 const range = { fromUs: nowUs - DAY_US, toUs: nowUs };
 const have = (await store.modelStats(PROJECT, { fromUs: startUs, toUs: nowUs })).calls;
 if (!(values.reuse && existed && have > 0)) {

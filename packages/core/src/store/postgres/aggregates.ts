@@ -35,6 +35,15 @@ const LOOKBACK_US = 3_600_000_000;
 const DAY_US = 86_400_000_000;
 const DUR_MS = '(duration_us / 1000.0)::float8';
 
+/**
+ * Self-joins over CTEs get row estimates of 1 when a partition's statistics are stale (fresh data
+ * before autoanalyze), and a nested loop over two 100k-row CTE scans never finishes: joins here are
+ * hash joins by construction. Runs inside the store's analytic transaction, so it is SET LOCAL.
+ */
+async function hashJoinsOnly(sql: Sql): Promise<void> {
+  await sql.unsafe('SET LOCAL enable_nestloop = off');
+}
+
 const inRange = (col: string, r: TimeRange) => `${col} >= ${intLit(r.fromUs)} AND ${col} < ${intLit(r.toUs)}`;
 const bucketMs = (col: string, stepMs: number) => {
   const stepUs = Math.max(1, Math.round(stepMs)) * 1000;
@@ -103,6 +112,7 @@ export async function errorGroups(sql: Sql, t: string, project: string, q: Error
 }
 
 export async function serviceMap(sql: Sql, t: string, project: string, r: TimeRange): Promise<ServiceMap> {
+  await hashJoinsOnly(sql);
   const rows: readonly Row[] = await sql.unsafe(
     `WITH n AS MATERIALIZED (
        SELECT trace_id, span_id, parent_span_id, service_name, status, ${DUR_MS} AS duration_ms, start_us, ${OWN_NODE} AS own
@@ -146,6 +156,7 @@ export async function costBreakdown(
   limit: number,
 ): Promise<CostBreakdown> {
   const lim = clampLimit(limit);
+  await hashJoinsOnly(sql);
   const traceCol = groupBy === 'user' ? 'user_id' : groupBy === 'session' ? 'session_id' : null;
   const withTrace = traceCol
     ? `WITH tu AS (
@@ -188,6 +199,7 @@ export async function agentDetail(
 ): Promise<AgentDetail> {
   const runs = `FROM ${t}.spans WHERE project = $1 AND ${inRange('start_us', r)} AND kind = 'agent' AND agent_id = $2`;
   const bucket = latencyBucketSql(DUR_MS);
+  await hashJoinsOnly(sql);
   const [stats, sessions, parts] = await Promise.all([
     sql.unsafe(
       `SELECT ${bucket} AS bucket, agent_version AS version,

@@ -84,7 +84,7 @@ describe('insights API', () => {
   const to = base + 60 * MIN;
   const range = `from=${from}&to=${to}`;
   before(async () => {
-    s = await startTestServer({ anomalyIntervalMs: 0 } as never);
+    s = await startTestServer({ anomalyIntervalMs: 0, alertIntervalMs: 0, hostMetricsIntervalMs: 0 });
     const body = JSON.stringify({ serviceName: 'app', events: spans() });
     const r = await s.api('/api/v1/ingest', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     assert.equal(r.status, 200, await r.clone().text());
