@@ -90,7 +90,7 @@ describe('DuckDbStore specifics', () => {
     inst.closeSync();
     assert.deepEqual(
       rows.map((r) => r[0]),
-      [1, 2, 3, 4],
+      [1, 2, 3, 4, 5],
     );
   });
 

@@ -37,11 +37,11 @@ import { MIGRATIONS } from './migrations.js';
 import * as rq from './rollup-queries.js';
 import {
   accumulateRollups,
+  appendRollups,
   compactAfterCommit,
   compactAll,
   deleteRollupsBefore,
   RollupCompactor,
-  writeRollups,
 } from './rollups.js';
 import {
   writeAgentRunEnds,
@@ -204,7 +204,7 @@ export class DuckDbStore implements Store {
           await appendTo(c, 'trace_index', (a) => writeTraceIndex(a, spans));
           // Hourly rollups of the same spans, in the same transaction (rollups.ts).
           rollups = accumulateRollups(spans);
-          await appendTo(c, 'span_rollups', (a) => writeRollups(a, rollups));
+          await appendRollups(c, rollups);
         }
         if (b.metrics.length) {
           const metrics = flatten(b.metrics);

@@ -7,8 +7,8 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { AgentStats, ModelStats, Series, SpanSeriesQuery, TimeRange } from '../store.js';
-import { quantileKeysSql, quantilesFromKeys } from './rollup-sketch.js';
-import { HOUR_US, rollupsFromSpansSql } from './rollups.js';
+import { HIST_ENTRIES_SQL, quantilesFromEntries } from './rollup-sketch.js';
+import { BY_MODEL, FINE, HOUR_US, type RollupLevel, rollupsFromSpansSql } from './rollups.js';
 import { num, numOrNull, type Param, query, type Row, strOrNull, tsLit } from './sql.js';
 import * as tq from './telemetry-queries.js';
 
@@ -23,6 +23,7 @@ interface Filter {
  * filter uses column names common to spans and span_rollups.
  */
 function rollupSource(
+  level: RollupLevel,
   project: string,
   range: TimeRange,
   cols: readonly string[],
@@ -50,7 +51,7 @@ function rollupSource(
     parts.push(
       `SELECT ${all.join(', ')}, spans, duration_sum, duration_min, duration_max, input_tokens, output_tokens,
          cost_usd${hist ? ', hist_keys, hist_counts' : ''}
-       FROM span_rollups
+       FROM ${level.table}
        WHERE project = ? AND hour >= ${tsLit(hFrom)} AND hour < ${tsLit(hTo)} AND (${filter.sql})`,
     );
     params.push(project, ...filter.params);
@@ -59,21 +60,19 @@ function rollupSource(
   return { sql: parts.join('\nUNION ALL BY NAME\n'), params };
 }
 
-/** Merged bucket counts per group (CTE h) and the quantile bucket keys per group (CTE hl). */
-const histCtes = (groupCols: readonly string[], qs: readonly number[], where = 'TRUE') => `
-  h AS (
-    SELECT ${groupCols.join(', ')}, k, sum(c)::DOUBLE AS c
-    FROM (SELECT ${groupCols.join(', ')}, unnest(hist_keys) AS k, unnest(hist_counts) AS c FROM r WHERE ${where})
-    GROUP BY ALL),
-  ${quantileKeysSql(groupCols, qs)}`;
+/** A group's histogram entries, gathered for quantilesFromEntries. */
+const histEntries = (filter?: string) =>
+  `flatten(list(${HIST_ENTRIES_SQL})${filter ? ` FILTER (${filter})` : ''}) AS hist`;
 
-const joinOn = (cols: readonly string[]) => cols.map((c) => `hl.${c} IS NOT DISTINCT FROM s.${c}`).join(' AND ');
+const quantiles = (r: Row, qs: readonly number[]) =>
+  quantilesFromEntries(r.hist as unknown[] | null, num(r.dmin), num(r.dmax), qs);
 
 const AGENT_QS = [0.5, 0.95];
 const MODEL_QS = [0.5, 0.95, 0.99];
 
 export async function agentStats(conn: DuckDBConnection, project: string, range: TimeRange): Promise<AgentStats> {
   const src = rollupSource(
+    FINE,
     project,
     range,
     ['agent_id', 'agent_name', 'kind', 'status'],
@@ -90,17 +89,13 @@ export async function agentStats(conn: DuckDBConnection, project: string, range:
     ),
     query(
       conn,
-      `WITH r AS MATERIALIZED (${src.sql}),
-       s AS (
-         SELECT agent_id, max(agent_name) FILTER (kind = 'agent') AS agent_name,
+      `SELECT agent_id, max(agent_name) FILTER (kind = 'agent') AS agent_name,
            coalesce(sum(spans) FILTER (kind = 'agent'), 0)::DOUBLE AS runs,
            coalesce(sum(spans) FILTER (kind = 'agent' AND status = 'error'), 0)::DOUBLE AS errors,
            coalesce(sum(duration_sum) FILTER (kind = 'agent'), 0)::DOUBLE AS run_ms,
            min(duration_min) FILTER (kind = 'agent') AS dmin, max(duration_max) FILTER (kind = 'agent') AS dmax,
-           coalesce(sum(cost_usd), 0)::DOUBLE AS cost
-         FROM r GROUP BY agent_id),
-       ${histCtes(['agent_id'], AGENT_QS, "kind = 'agent'")}
-       SELECT s.*, hl.* EXCLUDE (agent_id) FROM s LEFT JOIN hl ON ${joinOn(['agent_id'])}`,
+           coalesce(sum(cost_usd), 0)::DOUBLE AS cost, ${histEntries("kind = 'agent'")}
+       FROM (${src.sql}) GROUP BY agent_id`,
       src.params,
     ),
   ]);
@@ -122,7 +117,7 @@ export async function agentStats(conn: DuckDBConnection, project: string, range:
     byAgent: groups
       .filter((g) => g.agent_id != null && num(g.runs) > 0)
       .map((g) => {
-        const [p50, p95] = quantilesFromKeys(g, AGENT_QS);
+        const [p50, p95] = quantiles(g, AGENT_QS);
         return {
           agentId: g.agent_id as string,
           agentName: strOrNull(g.agent_name),
@@ -139,6 +134,7 @@ export async function agentStats(conn: DuckDBConnection, project: string, range:
 
 export async function modelStats(conn: DuckDBConnection, project: string, range: TimeRange): Promise<ModelStats> {
   const src = rollupSource(
+    BY_MODEL,
     project,
     range,
     ['model', 'provider', 'status'],
@@ -147,26 +143,18 @@ export async function modelStats(conn: DuckDBConnection, project: string, range:
   );
   const rows = await query(
     conn,
-    `WITH r AS MATERIALIZED (${src.sql}),
-     s AS (
-       SELECT model, GROUPING(model) AS total, max(provider) AS provider, sum(spans)::DOUBLE AS calls,
+    `SELECT model, GROUPING(model) AS total, max(provider) AS provider, sum(spans)::DOUBLE AS calls,
          coalesce(sum(spans) FILTER (status = 'error'), 0)::DOUBLE AS errors, sum(duration_sum)::DOUBLE AS dsum,
          min(duration_min) AS dmin, max(duration_max) AS dmax,
          coalesce(sum(input_tokens), 0)::DOUBLE AS input_tokens, coalesce(sum(output_tokens), 0)::DOUBLE AS output_tokens,
-         coalesce(sum(cost_usd), 0)::DOUBLE AS cost
-       FROM r GROUP BY GROUPING SETS ((model), ())),
-     h AS (
-       SELECT model, GROUPING(model) AS total, k, sum(c)::DOUBLE AS c
-       FROM (SELECT model, unnest(hist_keys) AS k, unnest(hist_counts) AS c FROM r)
-       GROUP BY GROUPING SETS ((model, k), (k))),
-     ${quantileKeysSql(['model', 'total'], MODEL_QS)}
-     SELECT s.*, hl.* EXCLUDE (model, total) FROM s LEFT JOIN hl ON hl.total = s.total AND ${joinOn(['model'])}
-     ORDER BY s.total DESC, calls DESC, s.model`,
+         coalesce(sum(cost_usd), 0)::DOUBLE AS cost, ${histEntries()}
+     FROM (${src.sql}) GROUP BY GROUPING SETS ((model), ())
+     ORDER BY total DESC, calls DESC, model`,
     src.params,
   );
   const toRow = (r: Row) => {
     const calls = num(r.calls);
-    const [p50, p95, p99] = quantilesFromKeys(r, MODEL_QS);
+    const [p50, p95, p99] = quantiles(r, MODEL_QS);
     return {
       calls,
       errors: num(r.errors),
@@ -235,7 +223,8 @@ export async function spanSeries(conn: DuckDBConnection, project: string, q: Spa
   if (group) conds.push(`${group} IS NOT NULL`);
   const quantile = QUANTILE[q.measure];
   const cols = group && group !== 'kind' ? [group, 'kind', 'status'] : ['kind', 'status'];
-  const src = rollupSource(project, q, cols, { sql: conds.join(' AND '), params }, quantile != null);
+  const level = q.agent == null && (group == null || BY_MODEL.key.includes(group)) ? BY_MODEL : FINE;
+  const src = rollupSource(level, project, q, cols, { sql: conds.join(' AND '), params }, quantile != null);
   const step = Math.round(q.stepMs);
   const g = group ? `${group} AS g0, ` : '';
   const bucket = `((epoch_ms(hour) // ${step}) * ${step})::DOUBLE AS bucket`;
@@ -248,17 +237,13 @@ export async function spanSeries(conn: DuckDBConnection, project: string, q: Spa
       src.params,
     );
   } else {
-    const gcols = group ? ['g0', 'bucket'] : ['bucket'];
     rows = await query(
       conn,
-      `WITH r AS MATERIALIZED (SELECT ${g}${bucket}, * FROM (${src.sql})),
-       s AS (SELECT ${gcols.join(', ')}, min(duration_min) AS dmin, max(duration_max) AS dmax FROM r GROUP BY ALL),
-       ${histCtes(gcols, [quantile])}
-       SELECT s.*, hl.* EXCLUDE (${gcols.join(', ')}) FROM s LEFT JOIN hl ON ${joinOn(gcols)}
-       ORDER BY ${gcols.map((c) => `s.${c}`).join(', ')}`,
+      `SELECT ${g}${bucket}, min(duration_min) AS dmin, max(duration_max) AS dmax, ${histEntries()}
+       FROM (${src.sql}) GROUP BY ALL ORDER BY ${group ? 'g0, ' : ''}bucket`,
       src.params,
     );
-    for (const r of rows) r.v = quantilesFromKeys(r, [quantile])[0];
+    for (const r of rows) r.v = quantiles(r, [quantile])[0];
   }
   const byKey = new Map<string, Series>();
   for (const r of rows) {

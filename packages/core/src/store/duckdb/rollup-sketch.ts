@@ -76,44 +76,67 @@ export function histogramQuantiles(h: Histogram, qs: readonly number[]): (number
 }
 
 /**
- * SQL CTEs `w` and `hl` over a CTE `h(groupCols..., k, c)` of merged bucket counts: per group the
- * count n and, for each q (index i), the keys of the buckets holding ranks floor and ceil of
- * q·(n−1), as klo{i} and khi{i}. Done in SQL so only one small row per group reaches JS.
+ * SQL: a rollup row's histogram as one list of numbers, (key + 2^16)·2^32 + count each (exact in
+ * a DOUBLE). `flatten(list(HIST_ENTRIES_SQL))` then gathers a group's histograms into one list in
+ * one aggregate, with key and count never separated, and only that list per group reaches JS
+ * (cheaper than merging the buckets in SQL, measured: the hash aggregate and window over every
+ * bucket of every group cost several times more).
  */
-export function quantileKeysSql(groupCols: readonly string[], qs: readonly number[]): string {
-  const g = groupCols.join(', ');
-  const picks = qs
-    .map(
-      (q, i) =>
-        `min(k) FILTER (cum > floor((n - 1) * ${q})) AS klo${i}, min(k) FILTER (cum > ceil((n - 1) * ${q})) AS khi${i}`,
-    )
-    .join(', ');
-  return `w AS (
-      SELECT ${g}, k, sum(c) OVER (PARTITION BY ${g} ORDER BY k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
-        sum(c) OVER (PARTITION BY ${g}) AS n
-      FROM h),
-    hl AS (SELECT ${g}, any_value(n)::DOUBLE AS n, ${picks} FROM w GROUP BY ${g})`;
+export const HIST_ENTRIES_SQL =
+  'list_transform(range(len(hist_keys)), i -> (hist_keys[i + 1] + 65536)::DOUBLE * 4294967296 + hist_counts[i + 1])';
+
+const TWO32 = 4294967296;
+/** Dense bucket counts: slot 0 is the zero bucket, real keys k sit at k + OFFSET. */
+const OFFSET = 2049;
+const SLOTS = 2 * OFFSET + 1;
+const dense = new Float64Array(SLOTS);
+
+function slotValue(slot: number): number {
+  return slot === 0 ? 0 : sketchValue(slot - OFFSET);
 }
 
 /**
- * The quantiles from a row of quantileKeysSql (n, klo{i}, khi{i}) and the exact min and max
- * (dmin, dmax): the same answer as histogramQuantiles over the merged histogram.
+ * Continuous quantiles (as quantile_cont, ascending qs) of the histogram made of encoded entries
+ * (HIST_ENTRIES_SQL, any number of entries per key) with the exact min and max; null when empty.
  */
-export function quantilesFromKeys(r: Record<string, unknown>, qs: readonly number[]): (number | null)[] {
-  const n = Number(r.n ?? 0);
-  if (!(n > 0)) return qs.map(() => null);
-  const min = Number(r.dmin);
-  const max = Number(r.dmax);
-  const at = (rank: number, k: unknown): number => {
+export function quantilesFromEntries(
+  entries: readonly unknown[] | null | undefined,
+  min: number,
+  max: number,
+  qs: readonly number[],
+): (number | null)[] {
+  let n = 0;
+  let lo = SLOTS;
+  let hi = -1;
+  for (const e of entries ?? []) {
+    const v = Number(e);
+    const kk = Math.floor(v / TWO32);
+    const c = v - kk * TWO32;
+    const k = kk - 65536;
+    const slot = k === ZERO_KEY ? 0 : Math.min(SLOTS - 1, Math.max(1, k + OFFSET));
+    dense[slot] += c;
+    n += c;
+    if (slot < lo) lo = slot;
+    if (slot > hi) hi = slot;
+  }
+  if (n <= 0) return qs.map(() => null);
+  const out: (number | null)[] = [];
+  // Ranks ascend with q, so one walk over the slots serves every quantile.
+  let slot = lo;
+  let seen = dense[lo];
+  const at = (rank: number): number => {
     if (rank <= 0) return min;
-    if (rank >= n - 1 || k == null) return max;
-    return Math.min(max, Math.max(min, sketchValue(Number(k))));
+    if (rank >= n - 1) return max;
+    while (seen <= rank && slot < hi) seen += dense[++slot];
+    return Math.min(max, Math.max(min, slotValue(slot)));
   };
-  return qs.map((q, i) => {
+  for (const q of qs) {
     const pos = (n - 1) * q;
-    const lo = Math.floor(pos);
-    const hi = Math.ceil(pos);
-    const vlo = at(lo, r[`klo${i}`]);
-    return hi === lo ? vlo : vlo + (at(hi, r[`khi${i}`]) - vlo) * (pos - lo);
-  });
+    const l = Math.floor(pos);
+    const h = Math.ceil(pos);
+    const vlo = at(l);
+    out.push(h === l ? vlo : vlo + (at(h) - vlo) * (pos - l));
+  }
+  dense.fill(0, lo, hi + 1);
+  return out;
 }

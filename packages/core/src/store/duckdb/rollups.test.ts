@@ -11,11 +11,20 @@ import * as rq from './rollup-queries.js';
 import {
   histogramFromPairs,
   histogramQuantiles,
+  quantilesFromEntries,
   ROLLUP_RELATIVE_ACCURACY,
   sketchKey,
   sketchKeySql,
 } from './rollup-sketch.js';
-import { accumulateRollups, HOUR_US, mergedRollupsSql, rollupsFromSpansSql } from './rollups.js';
+import {
+  accumulateRollups,
+  FINE,
+  HOUR_US,
+  LEVELS,
+  mergedRollupsSql,
+  type RollupLevel,
+  rollupsFromSpansSql,
+} from './rollups.js';
 import { query, type Row } from './sql.js';
 import * as tq from './telemetry-queries.js';
 
@@ -93,13 +102,14 @@ async function withConn<T>(path: string, fn: (c: DuckDBConnection) => Promise<T>
 const KEY = 'project, hour, kind, model, provider, agent_id, agent_name, service_name, status';
 
 /** The rollup table merged per key, next to the same rows recomputed from the spans. */
-async function storedVsRecomputed(c: DuckDBConnection): Promise<[Row[], Row[]]> {
+async function storedVsRecomputed(c: DuckDBConnection, level: RollupLevel = FINE): Promise<[Row[], Row[]]> {
+  const KEY = level.key.join(', ');
   const shape = (from: string) =>
     `SELECT ${KEY}, spans::DOUBLE AS spans, duration_sum AS dsum, duration_min AS dmin, duration_max AS dmax,
        input_tokens::DOUBLE AS tin, output_tokens::DOUBLE AS tout, cost_usd AS cost, hist_keys, hist_counts
-     FROM (${mergedRollupsSql('TRUE', from)}) ORDER BY ${KEY}`;
-  const stored = await query(c, shape('span_rollups'));
-  const fresh = await query(c, shape(`(${rollupsFromSpansSql('TRUE')})`));
+     FROM (${mergedRollupsSql('TRUE', from, level.key)}) ORDER BY ${KEY}`;
+  const stored = await query(c, shape(level.table));
+  const fresh = await query(c, shape(`(${rollupsFromSpansSql('TRUE', level.key)})`));
   return [stored, fresh];
 }
 
@@ -109,18 +119,7 @@ function assertSameRollups(stored: Row[], fresh: Row[]): void {
   for (let i = 0; i < fresh.length; i++) {
     const a = stored[i];
     const b = fresh[i];
-    for (const k of [
-      'project',
-      'hour',
-      'kind',
-      'model',
-      'provider',
-      'agent_id',
-      'agent_name',
-      'service_name',
-      'status',
-    ])
-      assert.deepEqual(a[k], b[k], k);
+    for (const k of FINE.key) assert.deepEqual(a[k], b[k], k);
     for (const k of ['spans', 'dmin', 'dmax', 'tin', 'tout']) assert.equal(a[k], b[k], k);
     for (const k of ['dsum', 'cost'])
       assert.ok(Math.abs((a[k] as number) - (b[k] as number)) <= 1e-9 * Math.max(1, b[k] as number), k);
@@ -156,6 +155,10 @@ describe('rollup sketch', () => {
       const h = histogramFromPairs(pairs, Math.min(...vals), Math.max(...vals));
       const qs = [0, 0.01, 0.5, 0.9, 0.95, 0.99, 1];
       const got = histogramQuantiles(h, qs);
+      // The encoded form the queries use: one entry per value here (entries of one key add up).
+      const entries = pairs.map(([k, c]) => (k + 65536) * 4294967296 + c);
+      const fromEntries = quantilesFromEntries(entries, h.min, h.max, qs);
+      assert.deepEqual(fromEntries, got);
       for (let i = 0; i < qs.length; i++) {
         const exact = quantileCont(vals, qs[i])!;
         assert.ok(
@@ -165,6 +168,10 @@ describe('rollup sketch', () => {
       }
     }
     assert.deepEqual(histogramQuantiles(histogramFromPairs([], 0, 0), [0.5]), [null]);
+    assert.deepEqual(quantilesFromEntries([], 0, 0, [0.5]), [null]);
+    // Zero durations (the zero bucket) sort first.
+    const z = [0, 0, 0, 5].map((v) => (sketchKey(v) + 65536) * 4294967296 + 1);
+    assert.deepEqual(quantilesFromEntries(z, 0, 5, [0.5]), [0]);
   });
 });
 
@@ -192,8 +199,10 @@ describe('span rollups in the DuckDB store', () => {
     await writeInCommits(s, spans.slice(0, 3000), 23);
     await s.close();
     await withConn(path, async (c) => {
-      const [stored, fresh] = await storedVsRecomputed(c);
-      assertSameRollups(stored, fresh);
+      for (const level of LEVELS) {
+        const [stored, fresh] = await storedVsRecomputed(c, level);
+        assertSameRollups(stored, fresh);
+      }
     });
     const s2 = await DuckDbStore.open(path);
     await s2.compactRollups();
@@ -204,8 +213,10 @@ describe('span rollups in the DuckDB store', () => {
         `SELECT count(*)::DOUBLE AS n FROM (SELECT ${KEY} FROM span_rollups GROUP BY ALL HAVING count(*) > 1)`,
       );
       assert.equal(dup[0].n, 0);
-      const [stored, fresh] = await storedVsRecomputed(c);
-      assertSameRollups(stored, fresh);
+      for (const level of LEVELS) {
+        const [stored, fresh] = await storedVsRecomputed(c, level);
+        assertSameRollups(stored, fresh);
+      }
     });
   });
 
@@ -301,8 +312,10 @@ describe('span rollups in the DuckDB store', () => {
     );
     await s.close();
     await withConn(path, async (c) => {
-      const [stored, fresh] = await storedVsRecomputed(c);
-      assertSameRollups(stored, fresh);
+      for (const level of LEVELS) {
+        const [stored, fresh] = await storedVsRecomputed(c, level);
+        assertSameRollups(stored, fresh);
+      }
     });
   });
 
@@ -315,7 +328,8 @@ describe('span rollups in the DuckDB store', () => {
     await s.close();
     await withConn(path, async (c) => {
       await c.run('DROP TABLE span_rollups');
-      await c.run('DELETE FROM schema_migrations WHERE version = 4');
+      await c.run('DROP TABLE span_rollups_by_model');
+      await c.run('DELETE FROM schema_migrations WHERE version >= 4');
     });
     const s2 = await DuckDbStore.open(path);
     const after2 = await s2.modelStats('p1', range);

@@ -40,17 +40,39 @@ export const ROLLUP_KEY = [
   'status',
 ] as const;
 
-const TABLE_SQL = `
-CREATE TABLE span_rollups (
-  project VARCHAR NOT NULL,
-  hour TIMESTAMP NOT NULL,
-  kind VARCHAR NOT NULL,
-  model VARCHAR,
-  provider VARCHAR,
-  agent_id VARCHAR,
-  agent_name VARCHAR,
-  service_name VARCHAR NOT NULL,
-  status VARCHAR NOT NULL,
+/** A rollup table and its key (project and hour first). */
+export interface RollupLevel {
+  table: string;
+  key: readonly string[];
+}
+
+/** Every dimension: serves agent statistics and series filtered or grouped by agent or service. */
+export const FINE: RollupLevel = { table: 'span_rollups', key: ROLLUP_KEY };
+/**
+ * Without agent and service: about 10x fewer rows, so model statistics and series by model, kind
+ * or provider merge 10x fewer histogram buckets (provider is a function of the model: no rows added).
+ */
+export const BY_MODEL: RollupLevel = {
+  table: 'span_rollups_by_model',
+  key: ['project', 'hour', 'kind', 'model', 'provider', 'status'],
+};
+export const LEVELS: readonly RollupLevel[] = [FINE, BY_MODEL];
+
+const KEY_TYPE: Record<string, string> = {
+  project: 'VARCHAR NOT NULL',
+  hour: 'TIMESTAMP NOT NULL',
+  kind: 'VARCHAR NOT NULL',
+  model: 'VARCHAR',
+  provider: 'VARCHAR',
+  agent_id: 'VARCHAR',
+  agent_name: 'VARCHAR',
+  service_name: 'VARCHAR NOT NULL',
+  status: 'VARCHAR NOT NULL',
+};
+
+const tableSql = (l: RollupLevel) => `
+CREATE TABLE ${l.table} (
+  ${l.key.map((c) => `${c} ${KEY_TYPE[c]},`).join('\n  ')}
   spans BIGINT NOT NULL,
   duration_sum DOUBLE NOT NULL,
   duration_min DOUBLE NOT NULL,
@@ -93,8 +115,16 @@ export function rollupsFromSpansSql(where: string, cols: readonly string[] = ROL
 export const ROLLUP_MIGRATION = {
   version: 4,
   name: 'span-rollups',
-  sql: `${TABLE_SQL}
+  sql: `${tableSql(FINE)}
 INSERT INTO span_rollups ${rollupsFromSpansSql('TRUE')};`,
+};
+
+/** The by-model level, backfilled from the fine rollups (same totals, far fewer rows to read). */
+export const ROLLUP_BY_MODEL_MIGRATION = {
+  version: 5,
+  name: 'span-rollups-by-model',
+  sql: `${tableSql(BY_MODEL)}
+INSERT INTO ${BY_MODEL.table} ${mergedRollupsSql('TRUE', FINE.table, BY_MODEL.key)};`,
 };
 
 // --- write path ---
@@ -195,18 +225,25 @@ function strOrNull(a: DuckDBAppender, v: string | null): void {
 
 const INT_LIST = LIST(INTEGER);
 
-/** Appends partial rollup rows to a span_rollups appender, in table column order. */
-export function writeRollups(a: DuckDBAppender, rows: readonly RollupRow[]): void {
+const KEY_VALUE: Record<string, (r: RollupRow) => string | null> = {
+  project: (r) => r.project,
+  kind: (r) => r.kind,
+  model: (r) => r.model,
+  provider: (r) => r.provider,
+  agent_id: (r) => r.agentId,
+  agent_name: (r) => r.agentName,
+  service_name: (r) => r.serviceName,
+  status: (r) => r.status,
+};
+
+/** Appends rollup rows of one level to its table's appender, in table column order. */
+export function writeRollups(a: DuckDBAppender, rows: readonly RollupRow[], level: RollupLevel = FINE): void {
+  const getters = level.key.map((c) => (c === 'hour' ? null : KEY_VALUE[c]));
   for (const r of rows) {
-    a.appendVarchar(r.project);
-    a.appendTimestamp(new DuckDBTimestampValue(BigInt(r.hourUs)));
-    a.appendVarchar(r.kind);
-    strOrNull(a, r.model);
-    strOrNull(a, r.provider);
-    strOrNull(a, r.agentId);
-    strOrNull(a, r.agentName);
-    a.appendVarchar(r.serviceName);
-    a.appendVarchar(r.status);
+    for (const g of getters) {
+      if (g === null) a.appendTimestamp(new DuckDBTimestampValue(BigInt(r.hourUs)));
+      else strOrNull(a, g(r));
+    }
     a.appendBigInt(BigInt(r.spans));
     a.appendDouble(r.durationSum);
     a.appendDouble(r.durationMin);
@@ -221,13 +258,57 @@ export function writeRollups(a: DuckDBAppender, rows: readonly RollupRow[]): voi
   }
 }
 
+/** Merges rows onto a coarser level's key (rows of dropped dimensions add up). */
+export function coarsen(rows: readonly RollupRow[], level: RollupLevel): RollupRow[] {
+  const getters = level.key.map((c) => (c === 'hour' ? (r: RollupRow) => String(r.hourUs) : KEY_VALUE[c]));
+  const byKey = new Map<string, RollupRow>();
+  for (const r of rows) {
+    let key = '';
+    for (const g of getters) key += (g(r) ?? NONE) + NUL;
+    const m = byKey.get(key);
+    if (m === undefined) {
+      byKey.set(key, { ...r, hist: new Map(r.hist) });
+      continue;
+    }
+    m.spans += r.spans;
+    m.durationSum += r.durationSum;
+    if (r.durationMin < m.durationMin) m.durationMin = r.durationMin;
+    if (r.durationMax > m.durationMax) m.durationMax = r.durationMax;
+    m.inputTokens += r.inputTokens;
+    m.outputTokens += r.outputTokens;
+    m.costUsd += r.costUsd;
+    for (const [k, c] of r.hist) m.hist.set(k, (m.hist.get(k) ?? 0) + c);
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * Appends one commit's rollup rows (from accumulateRollups) to every level, in the caller's
+ * transaction. Only the key columns of a coarser level are meaningful on its rows.
+ */
+export async function appendRollups(c: DuckDBConnection, rows: readonly RollupRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  for (const level of LEVELS) {
+    const a = await c.createAppender(level.table);
+    try {
+      writeRollups(a, level === FINE ? rows : coarsen(rows, level), level);
+      a.flushSync();
+    } finally {
+      try {
+        a.closeSync();
+      } catch {
+        // close flushes again; after a failed write the transaction is rolled back anyway.
+      }
+    }
+  }
+}
+
 // --- compaction ---
 
-const KEY_LIST = ROLLUP_KEY.join(', ');
-const KEY_JOIN = ROLLUP_KEY.map((c) => `s.${c} IS NOT DISTINCT FROM hl.${c}`).join(' AND ');
-
 /** SQL merging the rollup rows matching `where` into one row per key (table column order). */
-export function mergedRollupsSql(where: string, from = 'span_rollups'): string {
+export function mergedRollupsSql(where: string, from = FINE.table, key: readonly string[] = FINE.key): string {
+  const KEY_LIST = key.join(', ');
+  const KEY_JOIN = key.map((c) => `s.${c} IS NOT DISTINCT FROM hl.${c}`).join(' AND ');
   return `WITH src AS (SELECT * FROM ${from} WHERE ${where}),
     h AS (
       SELECT ${KEY_LIST}, k, sum(c)::INTEGER AS c
@@ -261,10 +342,12 @@ export async function compactHours(c: DuckDBConnection, hours: readonly { projec
     params.push(project);
   }
   const where = conds.join(' OR ');
-  await c.run(`CREATE OR REPLACE TEMP TABLE rollup_merge AS ${mergedRollupsSql(where)}`, params);
-  await c.run(`DELETE FROM span_rollups WHERE ${where}`, params);
-  await c.run('INSERT INTO span_rollups SELECT * FROM rollup_merge');
-  await c.run('DROP TABLE rollup_merge');
+  for (const l of LEVELS) {
+    await c.run(`CREATE OR REPLACE TEMP TABLE rollup_merge AS ${mergedRollupsSql(where, l.table, l.key)}`, params);
+    await c.run(`DELETE FROM ${l.table} WHERE ${where}`, params);
+    await c.run(`INSERT INTO ${l.table} SELECT * FROM rollup_merge`);
+    await c.run('DROP TABLE rollup_merge');
+  }
 }
 
 /**
@@ -319,10 +402,11 @@ export class RollupCompactor {
 
 /** Compacts every hour that holds more than one row for some key (maintenance, tests). */
 export async function compactAll(c: DuckDBConnection): Promise<number> {
+  // Levels are compacted together, so the fine level's duplicates cover the coarser ones'.
   const dup = (await (
     await c.runAndReadAll(
-      `SELECT DISTINCT project, epoch_us(hour)::DOUBLE AS hour_us FROM span_rollups
-       GROUP BY ${KEY_LIST} HAVING count(*) > 1`,
+      `SELECT DISTINCT project, epoch_us(hour)::DOUBLE AS hour_us FROM ${FINE.table}
+       GROUP BY ${FINE.key.join(', ')} HAVING count(*) > 1`,
     )
   ).getRowObjectsJS()) as { project: string; hour_us: number }[];
   if (dup.length === 0) return 0;
@@ -342,12 +426,13 @@ export async function compactAll(c: DuckDBConnection): Promise<number> {
  */
 export async function deleteRollupsBefore(c: DuckDBConnection, cutoffUs: number): Promise<void> {
   const hour = Math.floor(cutoffUs / HOUR_US) * HOUR_US;
-  await c.run(`DELETE FROM span_rollups WHERE hour < ${tsLit(hour)}`);
-  if (cutoffUs > hour) {
-    await c.run(`DELETE FROM span_rollups WHERE hour = ${tsLit(hour)}`);
-    await c.run(
-      `INSERT INTO span_rollups ${rollupsFromSpansSql(`start_time >= ${tsLit(hour)} AND start_time < ${tsLit(hour + HOUR_US)}`)}`,
-    );
+  for (const l of LEVELS) {
+    await c.run(`DELETE FROM ${l.table} WHERE hour < ${tsLit(hour)}`);
+    if (cutoffUs > hour) {
+      await c.run(`DELETE FROM ${l.table} WHERE hour = ${tsLit(hour)}`);
+      const where = `start_time >= ${tsLit(hour)} AND start_time < ${tsLit(hour + HOUR_US)}`;
+      await c.run(`INSERT INTO ${l.table} ${rollupsFromSpansSql(where, l.key)}`);
+    }
   }
 }
 
