@@ -74,7 +74,11 @@ describe('Alerts page in Chromium', { timeout: 180_000 }, () => {
     assert.equal(res.status, 200, `${path}: ${res.status}`);
     return (await res.json()) as T;
   };
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `alerts-${name}.png`), fullPage: true });
+  const shot = async (name: string) => {
+    // Full-page shots of a scrolled page repeat the sticky header mid-page.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(ARTIFACTS, `alerts-${name}.png`), fullPage: true });
+  };
 
   before(async () => {
     ensureWebBuild();
@@ -242,6 +246,7 @@ describe('Alerts page in Chromium', { timeout: 180_000 }, () => {
     const silences = page.getByRole('table', { name: 'Active silences' });
     await silences.getByText(`alertname=${RULE}`).waitFor();
     await page.getByRole('table', { name: 'Past alerts' }).getByText('silenced', { exact: true }).waitFor();
+    await page.getByRole('table', { name: 'Alert rules' }).getByText('silenced', { exact: true }).waitFor();
     const sil = await get<{ items: { matchers: Record<string, string>; active: boolean }[] }>(
       '/api/v1/silences?active=true',
     );

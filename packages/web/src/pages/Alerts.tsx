@@ -25,6 +25,12 @@ const ACTIVE = ['firing', 'pending', 'acknowledged'];
 const PAST = ['resolved', 'silenced'];
 const SILENCE_FOR = ['30m', '1h', '2h', '8h', '24h'];
 
+/** Labels minus the ones the Alert and Severity columns already show. */
+function extraLabels(labels: Record<string, string>): Record<string, string> {
+  const { alertname: _n, severity: _s, ...rest } = labels ?? {};
+  return rest;
+}
+
 export default function Alerts() {
   const { tick, refresh } = useApp();
   const active = useAsync((signal) => listAlerts(ACTIVE, signal), [tick]);
@@ -94,7 +100,7 @@ export default function Alerts() {
       key: 'msg',
       label: 'Message',
       render: (a) => (
-        <span class="truncate" title={a.message}>
+        <span class="truncate narrow" title={a.message}>
           {a.message}
         </span>
       ),
@@ -102,7 +108,7 @@ export default function Alerts() {
     {
       key: 'labels',
       label: 'Labels',
-      render: (a) => <span class="muted small">{labelText(a.labels)}</span>,
+      render: (a) => <span class="muted small">{labelText(extraLabels(a.labels))}</span>,
       secondary: true,
     },
     { key: 'value', label: 'Value', render: (a) => fmtNum(a.value, 2), num: true },
@@ -158,6 +164,8 @@ export default function Alerts() {
       key: 'dur',
       label: 'Lasted',
       render: (a) => {
+        // A silenced alert is still open: only a resolved one has a duration.
+        if (a.state === 'silenced') return <span class="muted">still open</span>;
         const s = alertStarted(a);
         const e = alertResolved(a) ?? alertUpdated(a);
         return s && e ? fmtMs(e - s) : '—';
@@ -228,7 +236,13 @@ export default function Alerts() {
       )}
       {canManage && (
         <>
-          <Rules channels={chans} openAlerts={active.data?.items ?? []} />
+          <Rules
+            channels={chans}
+            openAlerts={[
+              ...(active.data?.items ?? []),
+              ...(past.data?.items ?? []).filter((a) => a.state === 'silenced'),
+            ]}
+          />
           <Channels channels={channels} />
           <Silences />
         </>

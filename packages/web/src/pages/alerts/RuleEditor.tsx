@@ -272,7 +272,7 @@ const FIELDS = [
 ] as const;
 
 const TYPE_LABELS: Record<ConditionType, string> = {
-  span_measure: 'Span measure (error rate, latency, cost…)',
+  span_measure: 'Span measure',
   metric: 'Metric threshold',
   anomaly: 'Anomaly detected',
   absence: 'No data (absence)',

@@ -1,11 +1,17 @@
 /** Silences in effect now, each with an End button (what it muted fires again at the next evaluation). */
 import { useState } from 'preact/hooks';
-import { deleteSilence, listSilences } from '../../api/alerting.js';
+import { deleteSilence, formatDuration, listSilences } from '../../api/alerting.js';
 import { labelText } from '../../components/AlertList.js';
 import { Async, DataTable, ErrorBox, Panel } from '../../components/ui.js';
 import { useApp } from '../../lib/context.js';
-import { fmtMs, fmtTime } from '../../lib/format.js';
+import { fmtTime } from '../../lib/format.js';
 import { useAsync } from '../../lib/useAsync.js';
+
+/** Time left, to the minute once it is over a minute ("1h 59m", "45s"). */
+function remaining(ms: number): string {
+  if (ms < 60_000) return `${Math.max(0, Math.round(ms / 1000))}s`;
+  return formatDuration(Math.round(ms / 60_000) * 60_000).replace(/(\d)(?=\d*[a-z])([a-z]+)(?=\d)/g, '$1$2 ');
+}
 
 export function Silences() {
   const { tick } = useApp();
@@ -50,7 +56,7 @@ export function Silences() {
                 label: 'Ends',
                 render: (s) => {
                   const t = Date.parse(s.endsAt);
-                  return <span title={fmtTime(t)}>in {fmtMs(Math.max(0, t - Date.now()))}</span>;
+                  return <span title={fmtTime(t)}>in {remaining(t - Date.now())}</span>;
                 },
                 sort: (s) => Date.parse(s.endsAt),
               },
