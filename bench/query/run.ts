@@ -163,7 +163,12 @@ if (fresh) {
   rmSync(path, { force: true });
   rmSync(`${path}.wal`, { force: true });
 }
+const tFirstOpen = performance.now();
 const store = await DuckDbStore.open(path);
+if (!fresh)
+  console.log(
+    `opened ${path} in ${((performance.now() - tFirstOpen) / 1000).toFixed(1)} s (migrations included: a file written before the rollups existed is backfilled here)`,
+  );
 if (fresh) {
   console.log(`loading ${n.toLocaleString('en-US')} spans over 7 days into ${path} ...`);
   await load(store);
@@ -173,11 +178,7 @@ if (fresh) {
   await store.close();
   console.log(`reusing ${path}`);
 }
-const tOpen = performance.now();
 let s = await DuckDbStore.open(path);
-console.log(
-  `opened in ${((performance.now() - tOpen) / 1000).toFixed(1)} s (includes a rollup backfill if the file predates them)`,
-);
 const day = { fromUs: nowUs - DAY_US, toUs: nowUs };
 const week = { fromUs: nowUs - 7 * DAY_US, toUs: nowUs };
 const some = await s.listTraces(PROJECT, { ...day, limit: 50 });
