@@ -285,4 +285,164 @@ describe('Alerts page in Chromium', { timeout: 180_000 }, () => {
     await shot('dark');
     assert.deepEqual(consoleErrors, []);
   });
+
+  test('editing a rule keeps what the form does not change', async () => {
+    await page.getByRole('button', { name: `Edit rule ${RULE}` }).click();
+    const form = page.getByRole('form', { name: 'Alert rule editor' });
+    await form.getByLabel('Threshold').fill('0.4');
+    await form.getByLabel('Labels', { exact: true }).fill('team=ml, env=prod');
+    await form.getByRole('button', { name: 'Save rule' }).click();
+    await page.getByText(`Saved “${RULE}”: span error_rate over 30s > 0.4`).waitFor();
+    const { items } = await get<{ items: Record<string, unknown>[] }>('/api/v1/alert-rules');
+    const r = items[0];
+    assert.equal(r.enabled, false, 'still disabled');
+    assert.equal(r.severity, 'critical');
+    assert.deepEqual(r.labels, { team: 'ml', env: 'prod' });
+    assert.equal((r.channels as string[]).length, 1);
+    assert.equal((r.condition as { threshold: number }).threshold, 0.4);
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  test('metric, anomaly and absence rules save the documented shapes; bad units never reach the server', async () => {
+    const channelId = (await get<{ items: { id: string }[] }>('/api/v1/channels')).items[0].id;
+    const open = async (name: string, type: string) => {
+      await page.getByRole('button', { name: 'New rule' }).click();
+      const form = page.getByRole('form', { name: 'Alert rule editor' });
+      await form.getByLabel('Name', { exact: true }).fill(name);
+      await form.getByLabel('Type').selectOption(type);
+      return form;
+    };
+    const saved = async (name: string) => {
+      await page.getByText(`Saved “${name}”`).waitFor();
+      const { items } = await get<{ items: Record<string, unknown>[] }>('/api/v1/alert-rules');
+      const r = items.find((x) => x.name === name);
+      assert.ok(r, name);
+      return r;
+    };
+
+    let form = await open('CPU high', 'metric');
+    await form.getByLabel('Metric', { exact: true }).fill('system.cpu_usage');
+    await form.getByLabel('Aggregation').selectOption('p95');
+    await form.getByLabel('Operator').selectOption('>=');
+    await form.getByLabel('Threshold').fill('90');
+    await form.getByLabel('Window').fill('five minutes');
+    await form.getByLabel('Label filter').fill('host=web-1');
+    await form.getByLabel('One alert per label').fill('host, region');
+    await form.getByLabel('Pending for').fill('2m');
+    await form.getByRole('button', { name: 'Save rule' }).click();
+    // Caught in the browser: the same field highlighting, and no request.
+    await form.locator('#rule-condition-windowMs[aria-invalid="true"]').waitFor();
+    await form.getByText('condition.windowMs must be a duration such as 30s, 5m, 2h or 1d').waitFor();
+    await form.getByLabel('Window').fill('5m');
+    await form.getByRole('button', { name: 'Add escalation step' }).click();
+    await form.getByLabel('Escalate after').fill('15m');
+    await form.getByRole('group', { name: 'Step 1: also notify' }).getByRole('checkbox').check();
+    await form.getByRole('button', { name: 'Save rule' }).click();
+    let r = await saved('CPU high');
+    assert.deepEqual(r.condition, {
+      type: 'metric',
+      metric: 'system.cpu_usage',
+      aggregation: 'p95',
+      windowMs: 300_000,
+      operator: '>=',
+      threshold: 90,
+      labels: { host: 'web-1' },
+      groupBy: ['host', 'region'],
+    });
+    assert.equal(r.forMs, 120_000);
+    assert.deepEqual(r.escalation, [{ afterMs: 900_000, channels: [channelId] }]);
+    await page.getByRole('table', { name: 'Alert rules' }).getByText('p95(system.cpu_usage').first().waitFor();
+
+    form = await open('LLM anomalies', 'anomaly');
+    await form.getByLabel('Metric pattern').fill('span.*');
+    await form.getByLabel('Minimum severity').selectOption('medium');
+    await form.getByLabel('Window').fill('1h');
+    await form.getByRole('button', { name: 'Save rule' }).click();
+    r = await saved('LLM anomalies');
+    assert.deepEqual(r.condition, { type: 'anomaly', metric: 'span.*', minSeverity: 'medium', windowMs: 3_600_000 });
+
+    form = await open('Model went quiet', 'absence');
+    await form.getByLabel('Source').selectOption('spans');
+    await form.getByLabel('Span kind').selectOption('llm');
+    await form.getByLabel('Window').fill('10m');
+    await form.getByLabel('One alert per label').fill('model');
+    await form.getByLabel('Look back for series').fill('1d');
+    await form.getByRole('button', { name: 'Save rule' }).click();
+    r = await saved('Model went quiet');
+    assert.deepEqual(r.condition, {
+      type: 'absence',
+      source: 'spans',
+      windowMs: 600_000,
+      kind: 'llm',
+      groupBy: ['model'],
+      lookbackMs: 86_400_000,
+    });
+    await shot('rules');
+
+    page.once('dialog', (d) => d.accept());
+    await page.getByRole('button', { name: 'Delete rule Model went quiet' }).click();
+    await page.getByText('Deleted “Model went quiet”').waitFor();
+    const names = (await get<{ items: { name: string }[] }>('/api/v1/alert-rules')).items.map((x) => x.name);
+    assert.deepEqual(names.sort(), [RULE, 'CPU high', 'LLM anomalies'].sort());
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  test('slack and email channels; a secret survives an edit; the API error marks the email field', async () => {
+    await page.getByRole('button', { name: 'New channel' }).click();
+    let form = page.getByRole('form', { name: 'Channel editor' });
+    await form.getByLabel('Name').fill('Team Slack');
+    await form.getByLabel('Type').selectOption('slack');
+    await form.getByLabel('Slack incoming-webhook URL').fill(`http://127.0.0.1:${RECEIVER_PORT}/slack`);
+    await form.getByRole('button', { name: 'Save channel' }).click();
+    const table = page.getByRole('table', { name: 'Notification channels' });
+    await table.getByText('Team Slack').waitFor();
+    await page.getByRole('button', { name: 'Send test to Team Slack' }).click();
+    await table
+      .getByText(/delivered, HTTP 200/)
+      .nth(1)
+      .waitFor();
+    const slack = await until('the slack test', () => received.find((r) => r.path === '/slack'));
+    assert.ok((JSON.parse(slack.body) as { blocks?: unknown[] }).blocks?.length, 'a Slack blocks payload');
+
+    await page.getByRole('button', { name: 'New channel' }).click();
+    form = page.getByRole('form', { name: 'Channel editor' });
+    await form.getByLabel('Name').fill('On-call email');
+    await form.getByLabel('Type').selectOption('email');
+    await form.getByLabel('SMTP host').fill('127.0.0.1');
+    await form.getByLabel('From').fill('vigil@example.com');
+    await form.getByLabel('To', { exact: true }).fill('oncall@example.com, not-an-address');
+    await form.getByRole('button', { name: 'Save channel' }).click();
+    await form.locator('#chan-config-to[aria-invalid="true"]').waitFor();
+    await form.getByText('config.to[1] must be an email address').waitFor();
+    await shot('channel-error');
+    assert.deepEqual(
+      consoleErrors.splice(0).filter((e) => !/status of 400/.test(e)),
+      [],
+    );
+    await form.getByLabel('To', { exact: true }).fill('oncall@example.com');
+    await form.getByRole('button', { name: 'Save channel' }).click();
+    await table.getByText('oncall@example.com via 127.0.0.1').waitFor();
+
+    // Renaming the webhook channel leaves its secret empty in the form: the stored one is kept.
+    await page.getByRole('button', { name: 'Edit channel Ops webhook' }).click();
+    form = page.getByRole('form', { name: 'Channel editor' });
+    await form.getByText('one is stored: leave empty to keep it').waitFor();
+    await form.getByLabel('Name').fill('Ops webhook (signed)');
+    await form.getByRole('button', { name: 'Save channel' }).click();
+    await table.getByText('Ops webhook (signed)').waitFor();
+    const before = received.length;
+    await page.getByRole('button', { name: 'Send test to Ops webhook (signed)' }).click();
+    const again = await until('the second signed test', () =>
+      received.slice(before).find((r) => r.path === '/hooks/vigil'),
+    );
+    assert.ok(signed(again), 'still signed with the stored secret');
+    const items = (await get<{ items: { name: string; type: string; secretSet: boolean }[] }>('/api/v1/channels'))
+      .items;
+    assert.deepEqual(items.map((c) => [c.name, c.type, c.secretSet]).sort(), [
+      ['On-call email', 'email', false],
+      ['Ops webhook (signed)', 'webhook', true],
+      ['Team Slack', 'slack', false],
+    ]);
+    assert.deepEqual(consoleErrors, []);
+  });
 });

@@ -1,10 +1,17 @@
 /** Alert rules: the list (readable condition, state of its alerts, enable toggle) and the editor. */
 import { useState } from 'preact/hooks';
-import { type Channel, deleteRule, listRules, type Rule, ruleInput, updateRule } from '../../api/alerting.js';
+import {
+  type Channel,
+  deleteRule,
+  formatDuration,
+  listRules,
+  type Rule,
+  ruleInput,
+  updateRule,
+} from '../../api/alerting.js';
 import type { Alert } from '../../api/types.js';
 import { Async, Badge, DataTable, ErrorBox, Panel } from '../../components/ui.js';
 import { useApp } from '../../lib/context.js';
-import { fmtMs } from '../../lib/format.js';
 import { useAsync } from '../../lib/useAsync.js';
 import { RuleEditor } from './RuleEditor.js';
 
@@ -109,7 +116,7 @@ export function Rules(p: { channels: Channel[]; openAlerts: Alert[] }) {
                   <span>
                     <code>{r.conditionText}</code>
                     <div class="muted small">
-                      {r.forMs ? `for ${fmtMs(r.forMs)}` : 'fires at once'}
+                      {r.forMs ? `pending ${formatDuration(r.forMs)} first` : 'fires at once'}
                       {r.channels.length ? ` · notifies ${chanNames(r.channels)}` : ' · no channels'}
                       {r.escalation.length ? ` · ${r.escalation.length} escalation step(s)` : ''}
                     </div>
