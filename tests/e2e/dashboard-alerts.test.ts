@@ -273,6 +273,10 @@ describe('Alerts page in Chromium', { timeout: 180_000 }, () => {
     assert.equal(await form.getByLabel('Window').inputValue(), '30s');
     assert.equal(await form.getByLabel('Repeat every').inputValue(), '4h');
     assert.equal(await form.getByLabel('Threshold').inputValue(), '0.3');
+    // The failing spans are still inside the 30 s window: the preview says what would fire.
+    await form.getByRole('button', { name: /Preview/ }).click();
+    await form.getByText('1 alert would fire now:').waitFor();
+    await form.getByRole('status', { name: 'Preview result' }).getByText('whole project').waitFor();
     await form.getByLabel('Type').selectOption('absence');
     await form.getByLabel('Source').waitFor();
     await form.getByLabel('Window').press('Escape');
