@@ -13,14 +13,7 @@
  * agent_name is part of the key because series filter agents by id or name; it is almost always a
  * function of the agent id, so it adds no rows.
  */
-import {
-  type DuckDBAppender,
-  type DuckDBConnection,
-  DuckDBTimestampValue,
-  INTEGER,
-  LIST,
-  listValue,
-} from '@duckdb/node-api';
+import { type DuckDBAppender, type DuckDBConnection, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { SpanRecord } from '../../model/telemetry.js';
 import { sketchKey, sketchKeySql } from './rollup-sketch.js';
 import { tsLit } from './sql.js';
@@ -152,6 +145,17 @@ export interface RollupRow {
 }
 
 const NUL = '\u0000';
+
+type Level = Map<unknown, unknown>;
+
+function descend(m: Level, key: unknown): Level {
+  let next = m.get(key) as Level | undefined;
+  if (next === undefined) {
+    next = new Map();
+    m.set(key, next);
+  }
+  return next;
+}
 const NONE = '\u0001';
 
 /**
@@ -159,30 +163,28 @@ const NONE = '\u0001';
  * the span writer stores (duration = end − start in ms, tokens rounded, NaN cost as null).
  */
 export function accumulateRollups(spans: readonly SpanRecord[]): RollupRow[] {
-  const byKey = new Map<string, RollupRow>();
+  // Nested maps, one level per key field: short strings hash once (V8 caches it on the string),
+  // measured ~2x cheaper than building and hashing a joined key per span.
+  const root: Level = new Map();
+  const out: RollupRow[] = [];
   for (let i = 0; i < spans.length; i++) {
     const s = spans[i];
     const hourUs = Math.floor(s.startUs / HOUR_US) * HOUR_US;
-    const key =
-      s.project +
-      NUL +
-      hourUs +
-      NUL +
-      s.kind +
-      NUL +
-      (s.model ?? NONE) +
-      NUL +
-      (s.provider ?? NONE) +
-      NUL +
-      (s.agentId ?? NONE) +
-      NUL +
-      (s.agentName ?? NONE) +
-      NUL +
-      s.serviceName +
-      NUL +
-      s.status;
+    const leaf = descend(
+      descend(
+        descend(
+          descend(
+            descend(descend(descend(descend(root, s.project), hourUs), s.kind), s.model ?? null),
+            s.provider ?? null,
+          ),
+          s.agentId ?? null,
+        ),
+        s.agentName ?? null,
+      ),
+      s.serviceName,
+    ) as Map<unknown, RollupRow>;
     const ms = (s.endUs - s.startUs) / 1000;
-    let r = byKey.get(key);
+    let r = leaf.get(s.status);
     if (r === undefined) {
       r = {
         project: s.project,
@@ -203,7 +205,8 @@ export function accumulateRollups(spans: readonly SpanRecord[]): RollupRow[] {
         costUsd: 0,
         hist: new Map(),
       };
-      byKey.set(key, r);
+      leaf.set(s.status, r);
+      out.push(r);
     }
     r.spans++;
     r.durationSum += ms;
@@ -215,15 +218,13 @@ export function accumulateRollups(spans: readonly SpanRecord[]): RollupRow[] {
     const k = sketchKey(ms);
     r.hist.set(k, (r.hist.get(k) ?? 0) + 1);
   }
-  return [...byKey.values()];
+  return out;
 }
 
 function strOrNull(a: DuckDBAppender, v: string | null): void {
   if (v == null) a.appendNull();
   else a.appendVarchar(v);
 }
-
-const INT_LIST = LIST(INTEGER);
 
 const KEY_VALUE: Record<string, (r: RollupRow) => string | null> = {
   project: (r) => r.project,
@@ -251,9 +252,20 @@ export function writeRollups(a: DuckDBAppender, rows: readonly RollupRow[], leve
     a.appendBigInt(BigInt(r.inputTokens));
     a.appendBigInt(BigInt(r.outputTokens));
     a.appendDouble(r.costUsd);
+    // As list literals: DuckDB casts them to INTEGER[] on append, about 7x faster than list values.
     const keys = [...r.hist.keys()].sort((x, y) => x - y);
-    a.appendList(listValue(keys), INT_LIST);
-    a.appendList(listValue(keys.map((k) => r.hist.get(k)!)), INT_LIST);
+    let ks = '[';
+    let cs = '[';
+    for (let i = 0; i < keys.length; i++) {
+      if (i > 0) {
+        ks += ',';
+        cs += ',';
+      }
+      ks += keys[i];
+      cs += r.hist.get(keys[i]);
+    }
+    a.appendVarchar(`${ks}]`);
+    a.appendVarchar(`${cs}]`);
     a.endRow();
   }
 }
@@ -366,11 +378,11 @@ export class RollupCompactor {
 
   /** Records the rows of one committed batch. */
   note(rows: readonly RollupRow[]): void {
-    let last = '';
+    const seen = new Set<string>();
     for (const r of rows) {
       const key = r.project + NUL + r.hourUs;
-      if (key === last) continue;
-      last = key;
+      if (seen.has(key)) continue;
+      seen.add(key);
       const p = this.partials.get(key);
       if (p) p.n++;
       else this.partials.set(key, { project: r.project, hourUs: r.hourUs, n: 1 });
