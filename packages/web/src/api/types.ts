@@ -194,25 +194,6 @@ export interface Dashboard {
   activeAlerts: Alert[];
 }
 
-/** An alert rule as the dashboard edits it (endpoint not in the documented API yet; see report). */
-export interface AlertRule {
-  id?: string;
-  name: string;
-  enabled?: boolean;
-  severity: 'info' | 'warning' | 'critical';
-  /** What to watch: a span measure (`span.p95_ms`) or a metric name. */
-  metric: string;
-  aggregation?: string;
-  comparator: '>' | '>=' | '<' | '<=';
-  threshold: number;
-  /** Evaluation window, e.g. `5m`. */
-  window: string;
-  /** How long the condition must hold before firing, e.g. `1m`. */
-  for?: string;
-  labels?: Record<string, string>;
-  description?: string;
-}
-
 /** Converts an API timestamp (ISO string, epoch ms, or epoch µs) to epoch milliseconds. */
 export function toMs(v: string | number | null | undefined): number | null {
   if (v === null || v === undefined || v === '') return null;

@@ -10,6 +10,10 @@ test('durations read naturally from microseconds to hours', () => {
   assert.equal(fmtMs(1240), '1.24 s');
   assert.equal(fmtMs(185_000), '3m 05s');
   assert.equal(fmtMs(7_800_000), '2h 10m');
+  // Carries instead of printing 60: 179.6 s is 3m 00s, 59m 59.6s is 1h 00m, 1h 59m 40s is 2h 00m.
+  assert.equal(fmtMs(179_600), '3m 00s');
+  assert.equal(fmtMs(3_599_600), '1h 00m');
+  assert.equal(fmtMs(7_180_000), '2h 00m');
   assert.equal(fmtMs(null), '—');
 });
 

@@ -37,12 +37,12 @@ export function fmtMs(ms: number | null | undefined): string {
   if (a < 100) return `${trim(ms.toFixed(1))} ms`;
   if (a < 1000) return `${Math.round(ms)} ms`;
   if (a < 60_000) return `${trim((ms / 1000).toFixed(a < 10_000 ? 2 : 1))} s`;
-  if (a < 3_600_000) {
-    const m = Math.floor(ms / 60_000);
-    return `${m}m ${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
-  }
-  const h = Math.floor(ms / 3_600_000);
-  return `${h}h ${String(Math.round((ms % 3_600_000) / 60_000)).padStart(2, '0')}m`;
+  // Round the whole value first, so 59m 59.6s reads "1h 00m", never "59m 60s".
+  const sign = ms < 0 ? '-' : '';
+  const secs = Math.round(a / 1000);
+  if (secs < 3600) return `${sign}${Math.floor(secs / 60)}m ${String(secs % 60).padStart(2, '0')}s`;
+  const mins = Math.round(a / 60_000);
+  return `${sign}${Math.floor(mins / 60)}h ${String(mins % 60).padStart(2, '0')}m`;
 }
 
 export function fmtUsd(n: number | null | undefined): string {
