@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { predictCrossing } from './capacity.js';
-import { generatePrediction } from './forecast.js';
-import { holtWintersForecast, linearForecast, seasonalNaiveForecast } from './models.js';
+import { FORECAST_MODELS, generatePrediction } from './forecast.js';
+import {
+  combinedForecast,
+  holtWintersForecast,
+  linearForecast,
+  seasonalMedianForecast,
+  seasonalNaiveForecast,
+} from './models.js';
 
 const HOUR = 3_600_000;
 const daily = (n: number, trend = 0) =>
@@ -30,13 +36,32 @@ describe('forecasting', () => {
     );
   });
 
+  test('seasonal median: ignores spikes, keeps the season, intervals from replayed errors', () => {
+    const shape = [1, 5, 9, 5];
+    const y = Array.from({ length: 80 }, (_, i) => shape[i % 4] + (i % 7 === 3 ? 0.5 : 0));
+    y[78] = 500; // a spike among the latest values must not move the level
+    const f = seasonalMedianForecast(y, 8, 4);
+    for (const [i, v] of f.mean.entries()) assert.ok(Math.abs(v - shape[(80 + i) % 4]) <= 0.5, `h=${i + 1}: ${v}`);
+    assert.ok(
+      f.sd.every((s, i) => Number.isFinite(s) && (i === 0 || s >= f.sd[i - 1])),
+      'finite, non-decreasing sd',
+    );
+    // The spike is in the replayed errors, so the intervals are wide, not zero.
+    assert.ok(f.sd[0] > 1);
+    const c = combinedForecast(y, 8, 4);
+    const hw = holtWintersForecast(y, 8, 4);
+    for (let i = 0; i < 8; i++) assert.ok(Math.abs(c.mean[i] - (hw.mean[i] + f.mean[i]) / 2) < 1e-9);
+    // Without a season it is the median of the latest window.
+    assert.deepEqual(seasonalMedianForecast([1, 2, 3, 100, 4, 5, 6, 7, 8, 9, 10, 11, 12], 2, 1, 5).mean, [10, 10]);
+  });
+
   test('generatePrediction finds the daily season, picks a model by backtest, and covers the truth', () => {
     const all = daily(24 * 16, 0.05);
     const history = all.slice(0, 24 * 14);
     const p = generatePrediction({ metric: 'span.count', points: history, forecastPeriod: 24, confidence: 0.9 });
     assert.equal(p.status, 'ok');
     assert.equal(p.seasonLength, 24);
-    assert.equal(p.backtest.length, 3);
+    assert.equal(p.backtest.length, FORECAST_MODELS.length);
     assert.notEqual(p.model, 'linear');
     assert.equal(p.points.length, 24);
     assert.equal(p.points[0].timeMs, history[history.length - 1][0] + HOUR);

@@ -1,3 +1,4 @@
+export * from './accuracy.js';
 export * from './capacity.js';
 export * from './forecast.js';
 export * from './models.js';

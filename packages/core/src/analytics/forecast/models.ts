@@ -12,7 +12,7 @@ export interface ModelForecast {
   sigma: number;
 }
 
-export type ModelName = 'linear' | 'holt_winters' | 'seasonal_naive';
+export type ModelName = 'linear' | 'holt_winters' | 'seasonal_naive' | 'seasonal_median' | 'combined';
 
 /** Least-squares line through the history, with the textbook prediction-interval variance. */
 export function linearForecast(y: readonly number[], horizon: number): ModelForecast {
@@ -181,4 +181,92 @@ export function holtWintersForecast(
     varSum += c * c;
   }
   return { mean, sd, sigma, params: p };
+}
+
+function medianOf(xs: number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const v = xs.sort((a, b) => a - b);
+  const k = v.length;
+  return k % 2 ? v[(k - 1) / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
+}
+
+/** Seasons of history the seasonal medians are taken over: recent enough to follow a drifting shape. */
+const MEDIAN_SEASONS = 8;
+/** Origins sampled for the empirical error spread of the median forecast. */
+const MEDIAN_ORIGINS = 200;
+
+/**
+ * Seasonal median: the median of the latest `window` deseasonalised values (default: the horizon,
+ * at least 12) plus, per phase, the median offset of that phase over the latest seasons. Medians
+ * ignore isolated spikes entirely, and on spiky metrics, where the absolute error is dominated by
+ * spikes nobody can time, the median is the forecast with the least expected absolute error.
+ * The error sd at each horizon is measured, not modelled: the same forecast is replayed from up to
+ * 200 origins across the history and the RMS error at each step ahead is taken (non-decreasing).
+ */
+export function seasonalMedianForecast(
+  y: readonly number[],
+  horizon: number,
+  m: number,
+  window = Math.max(12, horizon),
+): ModelForecast {
+  const n = y.length;
+  const period = m > 1 && n >= 2 * m ? m : 1;
+  const w = Math.max(1, Math.min(n, Math.floor(window)));
+  const index = new Float64Array(period);
+  if (period > 1) {
+    const k = Math.min(n, MEDIAN_SEASONS * period);
+    const base = medianOf(y.slice(n - k));
+    for (let ph = 0; ph < period; ph++) {
+      const xs: number[] = [];
+      // Phase of absolute position i is i % period, so the index applies to any future step.
+      for (let i = n - k + ph; i < n; i += period) xs.push(y[i] - base);
+      index[(n - k + ph) % period] = medianOf(xs);
+    }
+  }
+  const d = period > 1 ? y.map((v, i) => v - index[i % period]) : y.slice();
+  const levelAt = (end: number) => medianOf(d.slice(Math.max(0, end - w), end));
+  const level = levelAt(n);
+  const mean: number[] = [];
+  for (let h = 1; h <= horizon; h++) mean.push(level + index[(n - 1 + h) % period]);
+  // Empirical multi-step errors from past origins (each with its own trailing window).
+  const ss = new Float64Array(horizon);
+  const cnt = new Float64Array(horizon);
+  const first = Math.min(n - 1, Math.max(w, 2));
+  const step = Math.max(1, Math.floor((n - first) / MEDIAN_ORIGINS));
+  for (let t = n - 1; t >= first; t -= step) {
+    const l = levelAt(t);
+    for (let j = 0; j < horizon && t + j < n; j++) {
+      const e = d[t + j] - l;
+      ss[j] += e * e;
+      cnt[j]++;
+    }
+  }
+  const sd: number[] = [];
+  let last = 0;
+  let lastJ = 0;
+  for (let j = 0; j < horizon; j++) {
+    let v: number;
+    if (cnt[j] >= 5) {
+      v = Math.max(last, Math.sqrt(ss[j] / cnt[j]));
+      lastJ = j;
+    } else v = last * Math.sqrt((j + 1) / (lastJ + 1)); // beyond the history: grow like a random walk
+    sd.push(v);
+    last = v;
+  }
+  return { mean, sd, sigma: sd[0] ?? 0 };
+}
+
+/**
+ * Equal-weight combination of Holt-Winters and the seasonal median. Averaging a smooth-state model
+ * with a robust one is more accurate on average than either (forecast combination); the error sd
+ * is taken as the mean of the two sds, an upper bound for the sd of the averaged error.
+ */
+export function combinedForecast(y: readonly number[], horizon: number, m: number): ModelForecast {
+  const a = holtWintersForecast(y, horizon, m);
+  const b = seasonalMedianForecast(y, horizon, m);
+  return {
+    mean: a.mean.map((v, i) => (v + b.mean[i]) / 2),
+    sd: a.sd.map((v, i) => (v + b.sd[i]) / 2),
+    sigma: (a.sigma + b.sigma) / 2,
+  };
 }
