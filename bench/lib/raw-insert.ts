@@ -1,18 +1,36 @@
 /**
  * Raw DuckDB insert rate for spans, without the pipeline or HTTP: the ceiling the server's ingest
  * throughput is compared with. Each batch is one durable transaction, as a group commit would be.
+ *
+ * Only the spans table is written (no trace_index, rollups or pipeline), into a fresh file, with
+ * the fastest path measured in bench/store (the row appender), so the server/raw ratio is honest:
+ * everything the server does beyond this is overhead it has to earn.
  */
+import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { SpanRecord } from '@vigil/core';
 import { MIGRATIONS } from '../../packages/core/src/store/duckdb/migrations.js';
 import { writeSpans } from '../../packages/core/src/store/duckdb/row-writers.js';
-import { ChunkWriter, SPAN_CHUNK_COLUMNS } from './chunk-writer.js';
 
 export interface RawInsertOptions {
   /** 'row-appender' (default: what DuckDbStore uses, and the fastest measured) or 'chunks'. */
   method?: 'chunks' | 'row-appender';
   /** Spans per committed transaction (default 10,000). */
   batchSize?: number;
+  /** DuckDB checkpoint_threshold (default "256MB", DuckDbStore's default). */
+  checkpointThreshold?: string;
+  /** DuckDB threads (default: DuckDB's own, the number of cores). */
+  threads?: number;
+}
+
+export interface RawInsertResult {
+  rowsPerS: number;
+  seconds: number;
+  /** Rows per CPU-second of this process (all threads: JS and DuckDB's). */
+  rowsPerCpuS: number;
+  /** CPU µs per row on the JS thread (the appender calls) and on all other threads (DuckDB). */
+  jsUsPerRow: number;
+  otherUsPerRow: number;
 }
 
 /** Inserts `spans` into a fresh spans table in the DuckDB file at `path`; returns the rate. */
@@ -20,28 +38,56 @@ export async function rawInsertRate(
   path: string,
   spans: readonly SpanRecord[],
   opts: RawInsertOptions = {},
-): Promise<{ rowsPerS: number; seconds: number; rowsPerCpuS: number }> {
+): Promise<RawInsertResult> {
   const method = opts.method ?? 'row-appender';
   const batchSize = opts.batchSize ?? 10_000;
-  // Same checkpoint threshold as DuckDbStore, so the baseline pays the same checkpoint costs.
-  const instance = await DuckDBInstance.create(path, { checkpoint_threshold: '256MB' });
+  const config: Record<string, string> = { checkpoint_threshold: opts.checkpointThreshold ?? '256MB' };
+  if (opts.threads) config.threads = String(opts.threads);
+  // Loaded only when asked for: the default baseline must not depend on the comparison module.
+  const chunks =
+    method === 'chunks' ? await import('./chunk-writer.js').then((m) => new m.ChunkWriter(m.SPAN_CHUNK_COLUMNS)) : null;
+  const instance = await DuckDBInstance.create(path, config);
   const c = await instance.connect();
   await c.run(MIGRATIONS[0].sql);
-  const writer = new ChunkWriter(SPAN_CHUNK_COLUMNS);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  const js0 = jsThreadCpuS();
   for (let i = 0; i < spans.length; i += batchSize) {
     const end = Math.min(spans.length, i + batchSize);
     await c.run('BEGIN TRANSACTION');
     const a = await c.createAppender('spans');
-    if (method === 'chunks') writer.write(a, spans, i, end);
+    if (chunks) chunks.write(a, spans, i, end);
     else writeSpans(a, spans.slice(i, end));
     a.closeSync();
     await c.run('COMMIT');
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const jsS = jsThreadCpuS() - js0;
   c.closeSync();
   instance.closeSync();
-  return { rowsPerS: spans.length / seconds, seconds, rowsPerCpuS: spans.length / ((cpu.user + cpu.system) / 1e6) };
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  return {
+    rowsPerS: spans.length / seconds,
+    seconds,
+    rowsPerCpuS: spans.length / cpuS,
+    jsUsPerRow: (jsS / spans.length) * 1e6,
+    otherUsPerRow: ((cpuS - jsS) / spans.length) * 1e6,
+  };
+}
+
+/** CPU seconds of this process's JS (main) thread, from /proc (NaN where there is none). */
+export function jsThreadCpuS(): number {
+  return threadCpuS(process.pid, process.pid);
+}
+
+/** CPU seconds (user + system) of one thread, or of the whole process without tid; CLK_TCK = 100. */
+export function threadCpuS(pid: number, tid?: number): number {
+  try {
+    const stat = readFileSync(tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
