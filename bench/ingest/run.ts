@@ -6,7 +6,7 @@
  * DuckDB bulk-insert rate of the same rows measured in the same run.
  *
  *   node --conditions=vigil-source --import tsx bench/ingest/run.ts [--quick] [--seconds N]
- *     [--connections C] [--batch 512] [--data-dir DIR] [--profile] [--skip-raw] [--skip-core]
+ *     [--connections C] [--batch 512] [--hours 1] [--data-dir DIR] [--profile] [--skip-raw] [--skip-core]
  *     [-- <vigil serve flags>]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -31,6 +31,12 @@ const warmupS = quick ? 1 : 3;
 const connections = Number(opt('--connections', '4'));
 const batchSize = Number(opt('--batch', '512'));
 const distinctBatches = Number(opt('--distinct', quick ? '100' : '400'));
+/**
+ * Hours the spans' start times cover, ending now. A live stream's batches hold spans of the last
+ * seconds; spreading them over days makes every commit touch many hourly rollup rows, a cost real
+ * traffic does not have (bench/store measures both with --hours).
+ */
+const hours = Number(opt('--hours', '1'));
 const profile = flag('--profile');
 const skipRaw = flag('--skip-raw');
 const skipCore = flag('--skip-core');
@@ -141,12 +147,12 @@ async function main() {
   const dir = opt('--data-dir', '') || mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
   const ownDir = !args.includes('--data-dir');
   console.log(
-    `ingest bench: ${connections} connections × ${batchSize}-span requests, ${seconds}s (+${warmupS}s warm-up)`,
+    `ingest bench: ${connections} connections × ${batchSize}-span requests, ${seconds}s (+${warmupS}s warm-up), spans over the last ${hours} h`,
   );
 
   const total = distinctBatches * batchSize;
   const t0 = performance.now();
-  const rows = makeSpans(total, { project: 'default', spanUs: 2 * 86_400_000_000 });
+  const rows = makeSpans(total, { project: 'default', spanUs: hours * 3_600_000_000 });
   const bodies: Uint8Array[] = [];
   for (let i = 0; i < rows.length; i += batchSize) bodies.push(encodeSpans(rows.slice(i, i + batchSize)));
   const avgBytes = bodies.reduce((a, b) => a + b.byteLength, 0) / bodies.length;

@@ -8,7 +8,7 @@
  * threads (DuckDB's), so the store's overhead over the raw path shows where it is paid.
  *
  *   node --conditions=vigil-source --import tsx bench/store/run.ts [--spans N] [--batch N] [--rounds N]
- *     [--checkpoint 256MB] [--threads N] [--methods row-appender,chunks,store] [--quick] [--dir PATH]
+ *     [--checkpoint 256MB] [--threads N] [--hours 1] [--methods row-appender,chunks,store] [--quick] [--dir PATH]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     checkpoint: { type: 'string', default: '256MB' },
     threads: { type: 'string' },
     methods: { type: 'string', default: 'row-appender,chunks,store' },
+    hours: { type: 'string', default: '1' },
     quick: { type: 'boolean', default: false },
     dir: { type: 'string' },
   },
@@ -64,7 +65,9 @@ async function storeRate(path: string, spans: readonly SpanRecord[]): Promise<Ra
 }
 
 console.log(`generating ${n} spans...`);
-const spans = makeSpans(n);
+// Live ingest writes spans of the last minutes: by default the rows cover the last hour, as a
+// real stream's commits do (the Store's hourly rollups cost more per commit the more hours it touches).
+const spans = makeSpans(n, { spanUs: Number(values.hours) * 3_600_000_000 });
 
 // Alternate the methods over several rounds and report each one's median: the machine may be shared.
 const results: Record<string, RawInsertResult[]> = {};
