@@ -319,6 +319,17 @@ describe('span rollups in the DuckDB store', () => {
     });
   });
 
+  test('rollupQueries: false answers exactly from spans', async () => {
+    const path = join(root, `db-${dbN++}`, 'v.duckdb');
+    const s = await DuckDbStore.open(path, { rollupQueries: false });
+    await writeInCommits(s, spans, 2);
+    const range = { fromUs: T0, toUs: T0 + 10 * HOUR_US };
+    const st = await s.modelStats('p1', range);
+    const ms = spans.filter((x) => x.project === 'p1' && x.model).map((x) => (x.endUs - x.startUs) / 1000);
+    assert.equal(st.p95, quantileCont(ms, 0.95));
+    await s.close();
+  });
+
   test('the migration backfills rollups from spans stored before it', async () => {
     const path = join(root, `db-${dbN++}`, 'v.duckdb');
     const s = await DuckDbStore.open(path);
