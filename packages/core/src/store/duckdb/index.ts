@@ -1,3 +1,3 @@
+export { InvalidCursorError } from '../cursor.js';
 export { DuckDbStore, type DuckDbStoreOptions } from './duckdb-store.js';
 export { MIGRATIONS } from './migrations.js';
-export { InvalidCursorError } from './sql.js';

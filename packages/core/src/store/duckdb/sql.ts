@@ -1,5 +1,6 @@
 /** Small SQL helpers shared by the DuckDB store's query modules. */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { RowValues } from '../rows.js';
 
 export type Param = string | number | boolean | null;
 export type Row = Record<string, unknown>;
@@ -54,25 +55,12 @@ export function jsonKeyPath(key: string): string {
   return `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-export function encodeCursor(v: unknown): string {
-  return Buffer.from(JSON.stringify(v)).toString('base64url');
-}
-
-export function decodeCursor<T>(cursor: string | null | undefined, check: (v: unknown) => v is T): T | null {
-  if (cursor == null || cursor === '') return null;
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError();
-  }
-  if (!check(v)) throw new InvalidCursorError();
-  return v;
-}
-
-export class InvalidCursorError extends Error {
-  readonly code = 'invalid_cursor';
-  constructor() {
-    super('invalid cursor');
-  }
-}
+/** DuckDB's values for the shared row mappers (../rows.ts): JSON columns come back as text. */
+export const values: RowValues = {
+  num,
+  numOrNull,
+  strOrNull,
+  json: parseJson,
+  text: (v) => v as string,
+  textOrNull: strOrNull,
+};

@@ -3,7 +3,17 @@
  * with inlined literals (see tsLit) so zone maps prune row groups outside the range.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { LogRecord, MetricPoint, MetricType, SpanRecord } from '../../model/telemetry.js';
+import type { LogRecord, MetricPoint, SpanRecord } from '../../model/telemetry.js';
+import { decodeCursor, encodeCursor, isTraceCursor } from '../cursor.js';
+import {
+  EMPTY_MODEL_TOTALS,
+  rowToLog,
+  rowToMetric,
+  rowToModelCallStats,
+  rowToSpan,
+  rowToTraceSummary,
+} from '../rows.js';
+import { toSeries } from '../series.js';
 import type {
   AgentStats,
   MetricSeriesQuery,
@@ -17,54 +27,24 @@ import type {
   TraceSummary,
 } from '../store.js';
 import {
-  decodeCursor,
-  encodeCursor,
   jsonKeyPath,
   num,
   numLit,
   numOrNull,
   type Param,
-  parseJson,
   query,
   type Row,
   strOrNull,
   tsLit,
   usCol,
+  values,
 } from './sql.js';
 
 const SPAN_COLUMNS = `project, ${usCol('start_time')} AS start_us, ${usCol('end_time')} AS end_us, trace_id, span_id,
   parent_span_id, service_name, name, kind, status, status_message, model, provider, input_tokens, output_tokens,
   cost_usd, agent_id, agent_name, agent_version, session_id, user_id, attributes, events, input, output`;
 
-export function rowToSpan(r: Row): SpanRecord {
-  return {
-    project: r.project as string,
-    traceId: r.trace_id as string,
-    spanId: r.span_id as string,
-    parentSpanId: strOrNull(r.parent_span_id),
-    serviceName: r.service_name as string,
-    name: r.name as string,
-    kind: r.kind as SpanRecord['kind'],
-    startUs: num(r.start_us),
-    endUs: num(r.end_us),
-    status: r.status as SpanRecord['status'],
-    statusMessage: strOrNull(r.status_message),
-    model: strOrNull(r.model),
-    provider: strOrNull(r.provider),
-    inputTokens: numOrNull(r.input_tokens),
-    outputTokens: numOrNull(r.output_tokens),
-    costUsd: numOrNull(r.cost_usd),
-    agentId: strOrNull(r.agent_id),
-    agentName: strOrNull(r.agent_name),
-    agentVersion: strOrNull(r.agent_version),
-    sessionId: strOrNull(r.session_id),
-    userId: strOrNull(r.user_id),
-    attributes: parseJson(r.attributes, {}),
-    events: parseJson(r.events, []),
-    input: strOrNull(r.input),
-    output: strOrNull(r.output),
-  };
-}
+const toSpan = (r: Row): SpanRecord => rowToSpan(r, values);
 
 export async function getTrace(conn: DuckDBConnection, project: string, traceId: string): Promise<SpanRecord[]> {
   // The index gives the trace's time bounds; with them the spans scan touches only the row groups
@@ -91,7 +71,7 @@ export async function getTrace(conn: DuckDBConnection, project: string, traceId:
      ORDER BY start_time, span_id`,
     [traceId, project],
   );
-  return rows.map(rowToSpan);
+  return rows.map(toSpan);
 }
 
 export async function* exportSpans(
@@ -117,7 +97,7 @@ export async function* exportSpans(
       params,
     );
     if (rows.length === 0) return;
-    const spans = rows.map(rowToSpan);
+    const spans = rows.map(toSpan);
     yield spans;
     if (rows.length < batchSize) return;
     const last = spans[spans.length - 1];
@@ -126,16 +106,6 @@ export async function* exportSpans(
 }
 
 // --- trace list ---
-
-interface TraceCursor {
-  t: number;
-  id: string;
-}
-const isTraceCursor = (v: unknown): v is TraceCursor =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as TraceCursor).t === 'number' &&
-  typeof (v as TraceCursor).id === 'string';
 
 /** Spans of a trace may start this long before its first span in the window (clock skew, late roots). */
 const TRACE_LOOKBACK_US = 3_600_000_000;
@@ -235,7 +205,7 @@ export async function listTraces(conn: DuckDBConnection, project: string, q: Tra
       params,
     );
     if (rows.length > limit || lo <= q.fromUs) {
-      const items = rows.slice(0, limit).map(rowToTraceSummary);
+      const items = rows.slice(0, limit).map(toTraceSummary);
       const last = items[items.length - 1];
       return {
         items,
@@ -246,26 +216,13 @@ export async function listTraces(conn: DuckDBConnection, project: string, q: Tra
   }
 }
 
-function rowToTraceSummary(r: Row): TraceSummary {
+function toTraceSummary(r: Row): TraceSummary {
   const root = r.root as { span_id: string; name: string; kind: string; service_name: string };
-  return {
-    traceId: r.trace_id as string,
-    rootSpanId: root.span_id,
-    name: root.name,
-    kind: root.kind as TraceSummary['kind'],
-    serviceName: root.service_name,
-    startUs: num(r.start_us),
-    endUs: num(r.end_us),
-    status: r.status as TraceSummary['status'],
-    spanCount: num(r.span_count),
-    errorCount: num(r.error_count),
-    agentId: strOrNull(r.agent_id),
-    agentName: strOrNull(r.agent_name),
-    models: (r.models as string[] | null) ?? [],
-    inputTokens: num(r.input_tokens),
-    outputTokens: num(r.output_tokens),
-    costUsd: num(r.cost_usd),
-  };
+  return rowToTraceSummary(
+    r,
+    { spanId: root.span_id, name: root.name, kind: root.kind, serviceName: root.service_name },
+    values,
+  );
 }
 
 // --- dashboard statistics ---
@@ -354,35 +311,10 @@ export async function modelStats(conn: DuckDBConnection, project: string, range:
      ORDER BY total DESC, calls DESC, model`,
     [project],
   );
-  const toRow = (r: Row) => {
-    const q = (r.q as (number | null)[] | null) ?? [null, null, null];
-    return {
-      calls: num(r.calls),
-      errors: num(r.errors),
-      averageLatencyMs: numOrNull(r.avg_ms),
-      p50: numOrNull(q[0]),
-      p95: numOrNull(q[1]),
-      p99: numOrNull(q[2]),
-      inputTokens: num(r.input_tokens),
-      outputTokens: num(r.output_tokens),
-      costUsd: num(r.cost),
-    };
-  };
+  const toRow = (r: Row) => rowToModelCallStats(r, values);
   const total = rows.find((r) => num(r.total) === 1);
   return {
-    ...(total
-      ? toRow(total)
-      : {
-          calls: 0,
-          errors: 0,
-          averageLatencyMs: null,
-          p50: null,
-          p95: null,
-          p99: null,
-          inputTokens: 0,
-          outputTokens: 0,
-          costUsd: 0,
-        }),
+    ...(total ? toRow(total) : EMPTY_MODEL_TOTALS),
     byModel: rows
       .filter((r) => num(r.total) === 0)
       .map((r) => ({ model: r.model as string, provider: strOrNull(r.provider), ...toRow(r) })),
@@ -416,23 +348,6 @@ function bucketExpr(col: string, stepMs: number): string {
   return `((epoch_us(${col}) // ${stepUs}) * ${stepUs / 1000})::DOUBLE`;
 }
 
-function toSeries(rows: Row[], labelKeys: string[]): Series[] {
-  const byKey = new Map<string, Series>();
-  for (const r of rows) {
-    const labels: Record<string, string> = {};
-    for (let i = 0; i < labelKeys.length; i++) labels[labelKeys[i]] = (r[`g${i}`] as string | null) ?? '';
-    const key = JSON.stringify(labels);
-    let s = byKey.get(key);
-    if (!s) {
-      s = { labels, points: [] };
-      byKey.set(key, s);
-    }
-    const v = numOrNull(r.v);
-    if (v != null) s.points.push([num(r.bucket), v]);
-  }
-  return [...byKey.values()];
-}
-
 /** Span measures per time bucket; grouped series skip spans whose group value is null. */
 export async function spanSeries(conn: DuckDBConnection, project: string, q: SpanSeriesQuery): Promise<Series[]> {
   const params: Param[] = [project];
@@ -458,7 +373,7 @@ export async function spanSeries(conn: DuckDBConnection, project: string, q: Spa
      GROUP BY ALL ORDER BY ${group ? 'g0, ' : ''}bucket`,
     params,
   );
-  return toSeries(rows, q.groupBy ? [q.groupBy] : []);
+  return toSeries(rows, q.groupBy ? [q.groupBy] : [], values);
 }
 
 const METRIC_AGG_SQL: Record<SeriesAggregation, string> = {
@@ -508,21 +423,7 @@ export async function metricSeries(conn: DuckDBConnection, project: string, q: M
       GROUP BY ALL ORDER BY ${groupBy.map((_, i) => `g${i}, `).join('')}bucket`;
   }
   const rows = await query(conn, sql, [...groupParams, ...params]);
-  return toSeries(rows, groupBy);
-}
-
-export function rowToMetric(r: Row): MetricPoint {
-  return {
-    project: r.project as string,
-    name: r.name as string,
-    type: r.type as MetricType,
-    unit: r.unit as string,
-    timeUs: num(r.time_us),
-    value: num(r.value),
-    histogram: parseJson(r.histogram, null),
-    labels: parseJson(r.labels, {}),
-    serviceName: r.service_name as string,
-  };
+  return toSeries(rows, groupBy, values);
 }
 
 export async function latestMetrics(
@@ -541,7 +442,7 @@ export async function latestMetrics(
      GROUP BY project, name, labels ORDER BY name, labels`,
     [project, prefix],
   );
-  return rows.map(rowToMetric);
+  return rows.map((r) => rowToMetric(r, values));
 }
 
 // --- logs ---
@@ -588,17 +489,7 @@ export async function listLogs(
      LIMIT ${limit + 1} OFFSET ${skip}`,
     params,
   );
-  const items: LogRecord[] = rows.slice(0, limit).map((r) => ({
-    project: r.project as string,
-    timeUs: num(r.time_us),
-    severity: num(r.severity),
-    severityText: r.severity_text as string,
-    body: r.body as string,
-    traceId: strOrNull(r.trace_id),
-    spanId: strOrNull(r.span_id),
-    serviceName: r.service_name as string,
-    attributes: parseJson(r.attributes, {}),
-  }));
+  const items: LogRecord[] = rows.slice(0, limit).map((r) => rowToLog(r, values));
   let nextCursor: string | null = null;
   if (rows.length > limit) {
     const t = items[items.length - 1].timeUs;

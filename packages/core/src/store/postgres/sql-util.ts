@@ -51,29 +51,6 @@ export function jsonOr<T>(v: unknown, fallback: T): T {
   return v as T;
 }
 
-export function encodeCursor(v: unknown): string {
-  return Buffer.from(JSON.stringify(v)).toString('base64url');
-}
-
-export class InvalidCursorError extends Error {
-  readonly code = 'invalid_cursor';
-  constructor() {
-    super('invalid cursor');
-  }
-}
-
-export function decodeCursor<T>(cursor: string | null | undefined, check: (v: unknown) => v is T): T | null {
-  if (cursor == null || cursor === '') return null;
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError();
-  }
-  if (!check(v)) throw new InvalidCursorError();
-  return v;
-}
-
 export function clampLimit(limit: number, max = 1000): number {
   return Math.max(1, Math.min(max, Math.floor(Number.isFinite(limit) ? limit : 50)));
 }

@@ -3,7 +3,17 @@
  * inlined literals, so the planner prunes day partitions at plan time and uses the
  * (project, start_us) indexes. Semantics mirror the DuckDB store (the contract suite checks both).
  */
-import type { LogRecord, MetricPoint, MetricType, SpanRecord } from '../../model/telemetry.js';
+import type { LogRecord, MetricPoint, SpanRecord } from '../../model/telemetry.js';
+import { decodeCursor, encodeCursor, isTraceCursor } from '../cursor.js';
+import {
+  EMPTY_MODEL_TOTALS,
+  rowToLog,
+  rowToMetric,
+  rowToModelCallStats,
+  rowToSpan,
+  rowToTraceSummary,
+} from '../rows.js';
+import { toSeries } from '../series.js';
 import type {
   AgentStats,
   MetricSeriesQuery,
@@ -17,54 +27,15 @@ import type {
   TraceSummary,
 } from '../store.js';
 import type { Sql } from './connect.js';
-import { unescapeNul, unescapeNulOrNull } from './copy.js';
-import {
-  clampLimit,
-  decodeCursor,
-  encodeCursor,
-  intLit,
-  jsonOr,
-  lit,
-  num,
-  numOrNull,
-  Params,
-  type Row,
-  strOrNull,
-} from './sql-util.js';
+import { unescapeNul } from './copy.js';
+import { values } from './row-values.js';
+import { clampLimit, intLit, jsonOr, lit, num, numOrNull, Params, type Row, strOrNull } from './sql-util.js';
 
 export const SPAN_SELECT = `project, trace_id, span_id, parent_span_id, service_name, name, kind, start_us, end_us,
   status, status_message, model, provider, input_tokens, output_tokens, cost_usd, agent_id, agent_name,
   agent_version, session_id, user_id, attributes, events, input, output`;
 
-export function rowToSpan(r: Row): SpanRecord {
-  return {
-    project: r.project as string,
-    traceId: r.trace_id as string,
-    spanId: r.span_id as string,
-    parentSpanId: strOrNull(r.parent_span_id),
-    serviceName: r.service_name as string,
-    name: unescapeNul(r.name as string),
-    kind: r.kind as SpanRecord['kind'],
-    startUs: num(r.start_us),
-    endUs: num(r.end_us),
-    status: r.status as SpanRecord['status'],
-    statusMessage: unescapeNulOrNull(r.status_message),
-    model: strOrNull(r.model),
-    provider: strOrNull(r.provider),
-    inputTokens: numOrNull(r.input_tokens),
-    outputTokens: numOrNull(r.output_tokens),
-    costUsd: numOrNull(r.cost_usd),
-    agentId: strOrNull(r.agent_id),
-    agentName: strOrNull(r.agent_name),
-    agentVersion: strOrNull(r.agent_version),
-    sessionId: strOrNull(r.session_id),
-    userId: strOrNull(r.user_id),
-    attributes: jsonOr(r.attributes, {}),
-    events: jsonOr(r.events, []),
-    input: unescapeNulOrNull(r.input),
-    output: unescapeNulOrNull(r.output),
-  };
-}
+const toSpan = (r: Row): SpanRecord => rowToSpan(r, values);
 
 function range(col: string, r: TimeRange): string {
   return `${col} >= ${intLit(r.fromUs)} AND ${col} < ${intLit(r.toUs)}`;
@@ -75,7 +46,7 @@ export async function getTrace(sql: Sql, t: string, project: string, traceId: st
     `SELECT ${SPAN_SELECT} FROM ${t}.spans WHERE trace_id = $1 AND project = $2 ORDER BY start_us, span_id`,
     [traceId, project],
   );
-  return rows.map(rowToSpan);
+  return rows.map(toSpan);
 }
 
 export async function* exportSpans(
@@ -102,7 +73,7 @@ export async function* exportSpans(
       p.values as never,
     );
     if (rows.length === 0) return;
-    const spans: SpanRecord[] = rows.map(rowToSpan);
+    const spans: SpanRecord[] = rows.map(toSpan);
     yield spans;
     if (rows.length < size) return;
     const last: SpanRecord = spans[spans.length - 1];
@@ -111,16 +82,6 @@ export async function* exportSpans(
 }
 
 // --- trace list ---
-
-interface TraceCursor {
-  t: number;
-  id: string;
-}
-const isTraceCursor = (v: unknown): v is TraceCursor =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as TraceCursor).t === 'number' &&
-  typeof (v as TraceCursor).id === 'string';
 
 /** Spans of a trace may start this long before its first span in the window (clock skew, late roots). */
 const TRACE_LOOKBACK_US = 3_600_000_000;
@@ -241,7 +202,7 @@ export async function listTraces(sql: Sql, t: string, project: string, q: TraceQ
         continue;
       }
     }
-    const items = rows.slice(0, limit).map(rowToTraceSummary);
+    const items = rows.slice(0, limit).map(toTraceSummary);
     const last = items[items.length - 1];
     return {
       items,
@@ -265,26 +226,13 @@ const TRACE_AGGREGATES = `SELECT trace_id,
           coalesce(sum(output_tokens), 0)::float8 AS output_tokens,
           coalesce(sum(cost_usd), 0)::float8 AS cost_usd`;
 
-function rowToTraceSummary(r: Row): TraceSummary {
+function toTraceSummary(r: Row): TraceSummary {
   const root = jsonOr<string[]>(r.root, []);
-  return {
-    traceId: r.trace_id as string,
-    rootSpanId: root[0],
-    name: unescapeNul(root[1]),
-    kind: root[2] as TraceSummary['kind'],
-    serviceName: root[3],
-    startUs: num(r.start_us),
-    endUs: num(r.end_us),
-    status: r.status as TraceSummary['status'],
-    spanCount: num(r.span_count),
-    errorCount: num(r.error_count),
-    agentId: strOrNull(r.agent_id),
-    agentName: strOrNull(r.agent_name),
-    models: (r.models as string[] | null) ?? [],
-    inputTokens: num(r.input_tokens),
-    outputTokens: num(r.output_tokens),
-    costUsd: num(r.cost_usd),
-  };
+  return rowToTraceSummary(
+    r,
+    { spanId: root[0], name: unescapeNul(root[1]), kind: root[2], serviceName: root[3] },
+    values,
+  );
 }
 
 // --- dashboard statistics (exact, from raw spans; see rollups.ts for long ranges) ---
@@ -349,18 +297,6 @@ export async function activeRuns(sql: Sql, t: string, project: string, r: TimeRa
   return num(rows[0].n);
 }
 
-export const EMPTY_MODEL_TOTALS = {
-  calls: 0,
-  errors: 0,
-  averageLatencyMs: null,
-  p50: null,
-  p95: null,
-  p99: null,
-  inputTokens: 0,
-  outputTokens: 0,
-  costUsd: 0,
-};
-
 /** Model calls are spans with a model; latency percentiles are continuous (interpolated). */
 export async function modelStats(sql: Sql, t: string, project: string, r: TimeRange): Promise<ModelStats> {
   const rows = await sql.unsafe(
@@ -375,20 +311,7 @@ export async function modelStats(sql: Sql, t: string, project: string, r: TimeRa
      ORDER BY total DESC, calls DESC, model COLLATE "C"`,
     [project],
   );
-  const toRow = (x: Row) => {
-    const q = (x.q as (number | null)[] | null) ?? [null, null, null];
-    return {
-      calls: num(x.calls),
-      errors: num(x.errors),
-      averageLatencyMs: numOrNull(x.avg_ms),
-      p50: numOrNull(q[0]),
-      p95: numOrNull(q[1]),
-      p99: numOrNull(q[2]),
-      inputTokens: num(x.input_tokens),
-      outputTokens: num(x.output_tokens),
-      costUsd: num(x.cost),
-    };
-  };
+  const toRow = (x: Row) => rowToModelCallStats(x, values);
   const total = rows.find((x) => num(x.total) === 1 && num(x.calls) > 0);
   return {
     ...(total ? toRow(total) : EMPTY_MODEL_TOTALS),
@@ -426,23 +349,6 @@ function bucketExpr(col: string, stepMs: number): string {
   return `(floor(${col}::float8 / ${stepUs}) * ${stepUs / 1000})::float8`;
 }
 
-function toSeries(rows: readonly Row[], labelKeys: string[]): Series[] {
-  const byKey = new Map<string, Series>();
-  for (const r of rows) {
-    const labels: Record<string, string> = {};
-    for (let i = 0; i < labelKeys.length; i++) labels[labelKeys[i]] = (r[`g${i}`] as string | null) ?? '';
-    const key = JSON.stringify(labels);
-    let s = byKey.get(key);
-    if (!s) {
-      s = { labels, points: [] };
-      byKey.set(key, s);
-    }
-    const v = numOrNull(r.v);
-    if (v != null) s.points.push([num(r.bucket), v]);
-  }
-  return [...byKey.values()];
-}
-
 /** Span measures per time bucket; grouped series skip spans whose group value is null. */
 export async function spanSeries(sql: Sql, t: string, project: string, q: SpanSeriesQuery): Promise<Series[]> {
   const p = new Params();
@@ -461,7 +367,7 @@ export async function spanSeries(sql: Sql, t: string, project: string, q: SpanSe
      GROUP BY ${group ? 'g0, ' : ''}bucket ORDER BY ${group ? 'g0, ' : ''}bucket`,
     p.values as never,
   );
-  return toSeries(rows, q.groupBy ? [q.groupBy] : []);
+  return toSeries(rows, q.groupBy ? [q.groupBy] : [], values);
 }
 
 const METRIC_AGG_SQL: Record<SeriesAggregation, string> = {
@@ -507,21 +413,7 @@ export async function metricSeries(sql: Sql, t: string, project: string, q: Metr
       GROUP BY ${gs}bucket ORDER BY ${gs}bucket`;
   }
   const rows = await sql.unsafe(text, p.values as never);
-  return toSeries(rows, groupBy);
-}
-
-export function rowToMetric(r: Row): MetricPoint {
-  return {
-    project: r.project as string,
-    name: r.name as string,
-    type: r.type as MetricType,
-    unit: r.unit as string,
-    timeUs: num(r.time_us),
-    value: num(r.value),
-    histogram: jsonOr(r.histogram, null),
-    labels: jsonOr(r.labels, {}),
-    serviceName: r.service_name as string,
-  };
+  return toSeries(rows, groupBy, values);
 }
 
 export async function latestMetrics(
@@ -539,7 +431,7 @@ export async function latestMetrics(
     [project, prefix],
   );
   return rows
-    .map(rowToMetric)
+    .map((x) => rowToMetric(x, values))
     .sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : JSON.stringify(a.labels) < JSON.stringify(b.labels) ? -1 : 1,
     );
@@ -579,17 +471,7 @@ export async function listLogs(
     p.values as never,
   );
   const page = rows.slice(0, limit);
-  const items: LogRecord[] = page.map((r) => ({
-    project: r.project as string,
-    timeUs: num(r.time_us),
-    severity: num(r.severity),
-    severityText: r.severity_text as string,
-    body: unescapeNul(r.body as string),
-    traceId: strOrNull(r.trace_id),
-    spanId: strOrNull(r.span_id),
-    serviceName: r.service_name as string,
-    attributes: jsonOr(r.attributes, {}),
-  }));
+  const items: LogRecord[] = page.map((r) => rowToLog(r, values));
   const last = page[page.length - 1];
   return {
     items,
