@@ -12,6 +12,7 @@ import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duc
 import type { AlertRule, DeliveryRecord, NotificationChannel, Silence } from '../../alerting/types.js';
 import type { AgentRunStart, LogRecord, MetricPoint, SpanRecord } from '../../model/telemetry.js';
 import type { CostGroupBy, ErrorGroupQuery } from '../insights.js';
+import { rowToAlert, rowToAnomaly, rowToApiKey, rowToProject } from '../rows.js';
 import type {
   AgentStats,
   AlertRecord,
@@ -52,7 +53,7 @@ import {
   writeTraceIndex,
 } from './row-writers.js';
 import { SpanSeriesCache } from './series-cache.js';
-import { num, numOrNull, type Param, parseJson, query, type Row, strOrNull, tsLit, usCol } from './sql.js';
+import { num, type Param, query, tsLit, usCol, values } from './sql.js';
 import * as tq from './telemetry-queries.js';
 
 export interface DuckDbStoreOptions {
@@ -316,13 +317,13 @@ export class DuckDbStore implements Store {
     const rows = await this.read((c) =>
       query(c, `SELECT id, name, ${usCol('created')} AS created_us FROM projects WHERE id = ?`, [id]),
     );
-    return rows.length ? rowToProject(rows[0]) : null;
+    return rows.length ? rowToProject(rows[0], values) : null;
   }
   async listProjects(): Promise<Project[]> {
     const rows = await this.read((c) =>
       query(c, `SELECT id, name, ${usCol('created')} AS created_us FROM projects ORDER BY created, id`),
     );
-    return rows.map(rowToProject);
+    return rows.map((r) => rowToProject(r, values));
   }
   async createApiKey(k: ApiKeyRecord): Promise<void> {
     await this.write((c) =>
@@ -335,13 +336,13 @@ export class DuckDbStore implements Store {
   }
   async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
     const rows = await this.read((c) => query(c, `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE hash = ?`, [hash]));
-    return rows.length ? rowToApiKey(rows[0]) : null;
+    return rows.length ? rowToApiKey(rows[0], values) : null;
   }
   async listApiKeys(project: string): Promise<ApiKeyRecord[]> {
     const rows = await this.read((c) =>
       query(c, `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE project = ? ORDER BY created, id`, [project]),
     );
-    return rows.map(rowToApiKey);
+    return rows.map((r) => rowToApiKey(r, values));
   }
   async revokeApiKey(project: string, id: string, atUs: number): Promise<boolean> {
     const r = await this.write((c) =>
@@ -409,23 +410,7 @@ export class DuckDbStore implements Store {
         params,
       ),
     );
-    return rows.map((r) => ({
-      id: r.id as string,
-      project: r.project as string,
-      metric: r.metric as string,
-      labels: parseJson(r.labels, {}),
-      timeUs: num(r.time_us),
-      value: num(r.value),
-      expected: num(r.expected),
-      lower: num(r.lower),
-      upper: num(r.upper),
-      score: num(r.score),
-      severity: r.severity as AnomalyRecord['severity'],
-      confidence: num(r.confidence),
-      detector: r.detector as string,
-      description: r.description as string,
-      createdUs: num(r.created_us),
-    }));
+    return rows.map((r) => rowToAnomaly(r, values));
   }
   async upsertAlert(a: AlertRecord): Promise<void> {
     await this.write((c) =>
@@ -465,21 +450,7 @@ export class DuckDbStore implements Store {
         params,
       ),
     );
-    return rows.map((r) => ({
-      id: r.id as string,
-      project: r.project as string,
-      ruleId: strOrNull(r.rule_id),
-      name: r.name as string,
-      severity: r.severity as AlertRecord['severity'],
-      state: r.state as AlertState,
-      message: r.message as string,
-      labels: parseJson(r.labels, {}),
-      value: numOrNull(r.value),
-      startedUs: num(r.started_us),
-      updatedUs: num(r.updated_us),
-      resolvedUs: numOrNull(r.resolved_us),
-      acknowledgedBy: strOrNull(r.acknowledged_by),
-    }));
+    return rows.map((r) => rowToAlert(r, values));
   }
 
   // --- alerting configuration and delivery log (SQL in alerting.ts) ---
@@ -615,21 +586,3 @@ function optTs(us: number | null | undefined): string {
 
 const API_KEY_COLUMNS = `id, project, name, role, prefix, hash, ${usCol('created')} AS created_us,
   ${usCol('last_used')} AS last_used_us, ${usCol('revoked')} AS revoked_us`;
-
-function rowToApiKey(r: Row): ApiKeyRecord {
-  return {
-    id: r.id as string,
-    project: r.project as string,
-    name: r.name as string,
-    role: r.role as ApiKeyRecord['role'],
-    prefix: r.prefix as string,
-    hash: r.hash as string,
-    createdUs: num(r.created_us),
-    lastUsedUs: numOrNull(r.last_used_us),
-    revokedUs: numOrNull(r.revoked_us),
-  };
-}
-
-function rowToProject(r: Row): Project {
-  return { id: r.id as string, name: r.name as string, createdUs: num(r.created_us) };
-}

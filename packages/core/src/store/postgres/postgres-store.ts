@@ -6,6 +6,7 @@
 import type { AlertRule, DeliveryRecord, NotificationChannel, Silence } from '../../alerting/types.js';
 import type { LogRecord, MetricPoint, SpanRecord } from '../../model/telemetry.js';
 import type { CostGroupBy, ErrorGroupQuery } from '../insights.js';
+import { rowToAlert, rowToAnomaly, rowToApiKey, rowToProject } from '../rows.js';
 import type {
   AgentStats,
   AlertRecord,
@@ -30,7 +31,7 @@ import * as al from './alerting.js';
 import { PgAppender } from './appender.js';
 import { type ClusterBus, type ClusterBusOptions, createClusterBus } from './cluster-bus.js';
 import { connectPg, type PgConnectOptions, parsePgUrl, type Sql } from './connect.js';
-import { jsonParam, textParam, unescapeNul } from './copy.js';
+import { jsonParam, textParam } from './copy.js';
 import { createLeaderElector, type LeaderElector, type LeaderElectorOptions } from './leader.js';
 import { quoteIdent, runMigrations } from './migrations.js';
 import { DAY_US, dayOf, PartitionManager } from './partitions.js';
@@ -46,7 +47,7 @@ import {
   statsSnapshot,
   usableHours,
 } from './rollups.js';
-import { jsonOr, num, numOrNull, type Row, strOrNull } from './sql-util.js';
+import { values } from './row-values.js';
 import * as tq from './telemetry-queries.js';
 
 export interface PostgresStoreOptions extends PgConnectOptions {
@@ -60,24 +61,6 @@ export interface PostgresStoreOptions extends PgConnectOptions {
 }
 
 const API_KEY_COLUMNS = 'id, project, name, role, prefix, hash, created_us, last_used_us, revoked_us';
-
-function rowToApiKey(r: Row): ApiKeyRecord {
-  return {
-    id: r.id as string,
-    project: r.project as string,
-    name: r.name as string,
-    role: r.role as ApiKeyRecord['role'],
-    prefix: r.prefix as string,
-    hash: r.hash as string,
-    createdUs: num(r.created_us),
-    lastUsedUs: numOrNull(r.last_used_us),
-    revokedUs: numOrNull(r.revoked_us),
-  };
-}
-
-function rowToProject(r: Row): Project {
-  return { id: r.id as string, name: r.name as string, createdUs: num(r.created_us) };
-}
 
 export class PostgresStore implements Store {
   readonly backend = 'postgres' as const;
@@ -248,13 +231,13 @@ export class PostgresStore implements Store {
   }
   async getProject(id: string): Promise<Project | null> {
     const rows = await this.sql.unsafe(`SELECT id, name, created_us FROM ${this.t}.projects WHERE id = $1`, [id]);
-    return rows.length ? rowToProject(rows[0]) : null;
+    return rows.length ? rowToProject(rows[0], values) : null;
   }
   async listProjects(): Promise<Project[]> {
     const rows = await this.sql.unsafe(
       `SELECT id, name, created_us FROM ${this.t}.projects ORDER BY created_us, id COLLATE "C"`,
     );
-    return rows.map(rowToProject);
+    return rows.map((r) => rowToProject(r, values));
   }
   async createApiKey(k: ApiKeyRecord): Promise<void> {
     await this.sql.unsafe(
@@ -275,14 +258,14 @@ export class PostgresStore implements Store {
   }
   async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
     const rows = await this.sql.unsafe(`SELECT ${API_KEY_COLUMNS} FROM ${this.t}.api_keys WHERE hash = $1`, [hash]);
-    return rows.length ? rowToApiKey(rows[0]) : null;
+    return rows.length ? rowToApiKey(rows[0], values) : null;
   }
   async listApiKeys(project: string): Promise<ApiKeyRecord[]> {
     const rows = await this.sql.unsafe(
       `SELECT ${API_KEY_COLUMNS} FROM ${this.t}.api_keys WHERE project = $1 ORDER BY created_us, id COLLATE "C"`,
       [project],
     );
-    return rows.map(rowToApiKey);
+    return rows.map((r) => rowToApiKey(r, values));
   }
   async revokeApiKey(project: string, id: string, atUs: number): Promise<boolean> {
     const r = await this.sql.unsafe(
@@ -348,23 +331,7 @@ export class PostgresStore implements Store {
        ORDER BY time_us DESC, id COLLATE "C" LIMIT ${Math.max(0, Math.floor(q.limit))}`,
       params as never,
     );
-    return rows.map((r) => ({
-      id: r.id as string,
-      project: r.project as string,
-      metric: r.metric as string,
-      labels: jsonOr(r.labels, {}),
-      timeUs: num(r.time_us),
-      value: num(r.value),
-      expected: num(r.expected),
-      lower: num(r.lower),
-      upper: num(r.upper),
-      score: num(r.score),
-      severity: r.severity as AnomalyRecord['severity'],
-      confidence: num(r.confidence),
-      detector: r.detector as string,
-      description: unescapeNul(r.description as string),
-      createdUs: num(r.created_us),
-    }));
+    return rows.map((r) => rowToAnomaly(r, values));
   }
 
   async upsertAlert(a: AlertRecord): Promise<void> {
@@ -408,21 +375,7 @@ export class PostgresStore implements Store {
        ORDER BY updated_us DESC, id COLLATE "C" LIMIT ${Math.max(0, Math.floor(q.limit))}`,
       params as never,
     );
-    return rows.map((r) => ({
-      id: r.id as string,
-      project: r.project as string,
-      ruleId: strOrNull(r.rule_id),
-      name: r.name as string,
-      severity: r.severity as AlertRecord['severity'],
-      state: r.state as AlertState,
-      message: unescapeNul(r.message as string),
-      labels: jsonOr(r.labels, {}),
-      value: numOrNull(r.value),
-      startedUs: num(r.started_us),
-      updatedUs: num(r.updated_us),
-      resolvedUs: numOrNull(r.resolved_us),
-      acknowledgedBy: strOrNull(r.acknowledged_by),
-    }));
+    return rows.map((r) => rowToAlert(r, values));
   }
 
   // --- alerting configuration and delivery log (SQL in alerting.ts) ---
