@@ -51,6 +51,9 @@ describe('forecasting', () => {
     const c = combinedForecast(y, 8, 4);
     const hw = holtWintersForecast(y, 8, 4);
     for (let i = 0; i < 8; i++) assert.ok(Math.abs(c.mean[i] - (hw.mean[i] + f.mean[i]) / 2) < 1e-9);
+    // A horizon longer than the history: no replay reaches it, the sd still grows from a real spread.
+    const long = seasonalMedianForecast(y, 500, 4);
+    assert.ok(long.sd[0] > 0 && long.sd.every((s, i) => Number.isFinite(s) && (i === 0 || s >= long.sd[i - 1])));
     // Without a season it is the median of the latest window.
     assert.deepEqual(seasonalMedianForecast([1, 2, 3, 100, 4, 5, 6, 7, 8, 9, 10, 11, 12], 2, 1, 5).mean, [10, 10]);
   });

@@ -175,17 +175,17 @@ export function holtWintersForecast(
     mean.push(st.level + phiSum * st.trend + s);
     sd.push(sigma * Math.sqrt(varSum));
     // ETS(A,Ad,A) variance recursion: c_j = α(1 + β·Σφ^i) + γ(1 − α)·[j ≡ 0 mod m].
-    let phiJ = 0;
-    for (let i = 1; i <= h; i++) phiJ += p.phi ** i;
-    const c = p.alpha * (1 + p.beta * phiJ) + (period > 1 && h % period === 0 ? p.gamma * (1 - p.alpha) : 0);
+    // Σ_{i=1..h} φ^i is phiSum already (it was a quadratic loop).
+    const c = p.alpha * (1 + p.beta * phiSum) + (period > 1 && h % period === 0 ? p.gamma * (1 - p.alpha) : 0);
     varSum += c * c;
   }
   return { mean, sd, sigma, params: p };
 }
 
-function medianOf(xs: number[]): number {
+/** Median; sorts `xs` in place (a typed array sorts numerically, and fast). */
+function medianOf(xs: number[] | Float64Array): number {
   if (xs.length === 0) return Number.NaN;
-  const v = xs.sort((a, b) => a - b);
+  const v = xs instanceof Float64Array ? xs.sort() : xs.sort((a, b) => a - b);
   const k = v.length;
   return k % 2 ? v[(k - 1) / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
 }
@@ -215,7 +215,7 @@ export function seasonalMedianForecast(
   const index = new Float64Array(period);
   if (period > 1) {
     const k = Math.min(n, MEDIAN_SEASONS * period);
-    const base = medianOf(y.slice(n - k));
+    const base = medianOf(Float64Array.from(y.slice(n - k)));
     for (let ph = 0; ph < period; ph++) {
       const xs: number[] = [];
       // Phase of absolute position i is i % period, so the index applies to any future step.
@@ -223,7 +223,7 @@ export function seasonalMedianForecast(
       index[(n - k + ph) % period] = medianOf(xs);
     }
   }
-  const d = period > 1 ? y.map((v, i) => v - index[i % period]) : y.slice();
+  const d = Float64Array.from(y, (v, i) => v - index[i % period]);
   const levelAt = (end: number) => medianOf(d.slice(Math.max(0, end - w), end));
   const level = levelAt(n);
   const mean: number[] = [];
@@ -241,17 +241,25 @@ export function seasonalMedianForecast(
       cnt[j]++;
     }
   }
+  // `anchor` is the last measured sd (at step anchorJ + 1); steps no replay reached grow from it
+  // like a random walk. Too few replays even for the first step (short history, or a window as
+  // long as the history): the spread of the recent values around the level stands in for it.
+  let anchor = 0;
+  let anchorJ = 0;
+  if (cnt[0] < 5) {
+    const recent = d.slice(-Math.max(w, 50));
+    let s2 = 0;
+    for (const v of recent) s2 += (v - level) ** 2;
+    anchor = Math.sqrt(s2 / Math.max(1, recent.length - 1));
+  }
   const sd: number[] = [];
-  let last = 0;
-  let lastJ = 0;
   for (let j = 0; j < horizon; j++) {
-    let v: number;
+    const prev = j > 0 ? sd[j - 1] : 0;
     if (cnt[j] >= 5) {
-      v = Math.max(last, Math.sqrt(ss[j] / cnt[j]));
-      lastJ = j;
-    } else v = last * Math.sqrt((j + 1) / (lastJ + 1)); // beyond the history: grow like a random walk
-    sd.push(v);
-    last = v;
+      anchor = Math.max(prev, Math.sqrt(ss[j] / cnt[j]));
+      anchorJ = j;
+      sd.push(anchor);
+    } else sd.push(Math.max(prev, anchor * Math.sqrt((j + 1) / (anchorJ + 1))));
   }
   return { mean, sd, sigma: sd[0] ?? 0 };
 }
