@@ -2,6 +2,7 @@
  * Opaque page cursors, shared by the DuckDB and PostgreSQL stores: base64url JSON, validated on the
  * way back in so a tampered or stale cursor is a clean 'invalid_cursor' error, never a bad query.
  */
+import type { Page, TraceSummary } from './store.js';
 
 export class InvalidCursorError extends Error {
   readonly code = 'invalid_cursor';
@@ -37,3 +38,13 @@ export const isTraceCursor = (v: unknown): v is TraceCursor =>
   v !== null &&
   typeof (v as TraceCursor).t === 'number' &&
   typeof (v as TraceCursor).id === 'string';
+
+/** The first `limit` of up to limit + 1 rows, with a cursor after the last when there were more. */
+export function tracePage<R>(rows: readonly R[], limit: number, toSummary: (r: R) => TraceSummary): Page<TraceSummary> {
+  const items = rows.slice(0, limit).map(toSummary);
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextCursor: rows.length > limit ? encodeCursor({ t: last.startUs, id: last.traceId }) : null,
+  };
+}

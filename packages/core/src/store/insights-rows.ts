@@ -8,6 +8,7 @@ import {
   type CostGroupBy,
   ERROR_KIND_PATTERNS,
   ERROR_KINDS,
+  type ErrorGroups,
   type ErrorKind,
   LATENCY_BUCKETS_MS,
   type ModelErrors,
@@ -49,6 +50,43 @@ export function distinctExamples<T extends { traceId: string; timeUs: number }>(
     if (out.length === 5) break;
   }
   return out;
+}
+
+/** An error group's example spans and per-bucket counts, as the backend's driver returns them. */
+export interface ErrorGroupColumns {
+  examples: { traceId: string; spanId: string; timeUs: number }[];
+  buckets: [number, number][];
+}
+
+/**
+ * Rows of the error groups query: one per (etype, emsg) with n, first_us, last_us, the distinct
+ * agents/models/services/kinds, and total_errors / total_groups over all groups on every row.
+ */
+export function assembleErrorGroups(
+  rows: readonly Row[],
+  toNum: (v: unknown) => number,
+  unpack: (r: Row) => ErrorGroupColumns,
+): ErrorGroups {
+  return {
+    totalErrors: rows.length ? toNum(rows[0].total_errors) : 0,
+    totalGroups: rows.length ? toNum(rows[0].total_groups) : 0,
+    groups: rows.map((r) => {
+      const { examples, buckets } = unpack(r);
+      return {
+        type: r.etype as string,
+        message: r.emsg as string,
+        count: toNum(r.n),
+        firstSeenUs: toNum(r.first_us),
+        lastSeenUs: toNum(r.last_us),
+        agents: sortedStrings(r.agents),
+        models: sortedStrings(r.models),
+        services: sortedStrings(r.services),
+        kinds: sortedStrings(r.kinds),
+        examples: distinctExamples(examples),
+        buckets,
+      };
+    }),
+  };
 }
 
 /** rows of (from_id, to_id, node flag, calls, errors, avg_ms, p95). */

@@ -3,9 +3,18 @@
  * Shared by both stores' raw and rollup series queries, which all select these columns.
  */
 import type { RowValues } from './rows.js';
-import type { Series } from './store.js';
+import type { Series, SpanSeriesQuery } from './store.js';
 
 type Row = Record<string, unknown>;
+
+/** The span column behind each span series grouping (the same in spans and in the rollup tables). */
+export const SPAN_GROUP_COLUMN: Record<NonNullable<SpanSeriesQuery['groupBy']>, string> = {
+  model: 'model',
+  agent: 'agent_id',
+  kind: 'kind',
+  service: 'service_name',
+  provider: 'provider',
+};
 
 /** Rows ordered by group then bucket; a null `v` (e.g. a percentile of nothing) is no point. */
 export function toSeries(rows: readonly Row[], labelKeys: string[], v: RowValues): Series[] {

@@ -18,13 +18,12 @@ import {
 import {
   assembleAgentDetail,
   assembleCost,
+  assembleErrorGroups,
   assembleModelErrors,
   buildServiceMap,
-  distinctExamples,
   errorKindSql,
   latencyBucketSql,
   normaliseSql,
-  sortedStrings,
   sqlStr,
 } from '../insights-rows.js';
 import type { TimeRange } from '../store.js';
@@ -78,29 +77,15 @@ export async function errorGroups(conn: DuckDBConnection, project: string, q: Er
      LIMIT ${limit}`,
     [project],
   );
-  return {
-    totalErrors: rows.length ? num(rows[0].total_errors) : 0,
-    totalGroups: rows.length ? num(rows[0].total_groups) : 0,
-    groups: rows.map((r) => ({
-      type: r.etype as string,
-      message: r.emsg as string,
-      count: num(r.n),
-      firstSeenUs: num(r.first_us),
-      lastSeenUs: num(r.last_us),
-      agents: sortedStrings(r.agents),
-      models: sortedStrings(r.models),
-      services: sortedStrings(r.services),
-      kinds: sortedStrings(r.kinds),
-      examples: distinctExamples(
-        ((r.ex as { t: string; s: string; us: number }[] | null) ?? []).map((x) => ({
-          traceId: x.t,
-          spanId: x.s,
-          timeUs: num(x.us),
-        })),
-      ),
-      buckets: ((r.buckets as number[][] | null) ?? []).map((p): [number, number] => [num(p[0]), num(p[1])]),
+  // Examples come back as a list of structs, buckets as a list of [bucket, n] lists.
+  return assembleErrorGroups(rows, num, (r) => ({
+    examples: ((r.ex as { t: string; s: string; us: number }[] | null) ?? []).map((x) => ({
+      traceId: x.t,
+      spanId: x.s,
+      timeUs: num(x.us),
     })),
-  };
+    buckets: ((r.buckets as number[][] | null) ?? []).map((p): [number, number] => [num(p[0]), num(p[1])]),
+  }));
 }
 
 // --- service map ---

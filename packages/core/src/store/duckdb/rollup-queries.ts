@@ -6,6 +6,7 @@
  * (rollup-sketch.ts). Active agent runs are still counted exactly from agent_runs.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { SPAN_GROUP_COLUMN } from '../series.js';
 import type { AgentStats, ModelStats, Series, SpanSeriesQuery, TimeRange } from '../store.js';
 import { HIST_ENTRIES_SQL, quantilesFromEntries } from './rollup-sketch.js';
 import { BY_MODEL, FINE, HOUR_US, type RollupLevel, rollupsFromSpansSql } from './rollups.js';
@@ -178,14 +179,6 @@ export async function modelStats(conn: DuckDBConnection, project: string, range:
 
 // --- series ---
 
-const GROUP_COLUMN: Record<NonNullable<SpanSeriesQuery['groupBy']>, string> = {
-  model: 'model',
-  agent: 'agent_id',
-  kind: 'kind',
-  service: 'service_name',
-  provider: 'provider',
-};
-
 const MEASURE_SQL: Partial<Record<SpanSeriesQuery['measure'], string>> = {
   count: 'sum(spans)::DOUBLE',
   errors: "coalesce(sum(spans) FILTER (status = 'error'), 0)::DOUBLE",
@@ -219,7 +212,7 @@ export async function spanSeries(conn: DuckDBConnection, project: string, q: Spa
     conds.push('(agent_id = ? OR agent_name = ?)');
     params.push(q.agent, q.agent);
   }
-  const group = q.groupBy ? GROUP_COLUMN[q.groupBy] : null;
+  const group = q.groupBy ? SPAN_GROUP_COLUMN[q.groupBy] : null;
   if (group) conds.push(`${group} IS NOT NULL`);
   const quantile = QUANTILE[q.measure];
   const cols = group && group !== 'kind' ? [group, 'kind', 'status'] : ['kind', 'status'];

@@ -4,7 +4,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LogRecord, MetricPoint, SpanRecord } from '../../model/telemetry.js';
-import { decodeCursor, encodeCursor, isTraceCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, isTraceCursor, tracePage } from '../cursor.js';
 import {
   EMPTY_MODEL_TOTALS,
   rowToLog,
@@ -13,7 +13,7 @@ import {
   rowToSpan,
   rowToTraceSummary,
 } from '../rows.js';
-import { toSeries } from '../series.js';
+import { SPAN_GROUP_COLUMN, toSeries } from '../series.js';
 import type {
   AgentStats,
   MetricSeriesQuery,
@@ -204,14 +204,7 @@ export async function listTraces(conn: DuckDBConnection, project: string, q: Tra
       LIMIT ${limit + 1}`,
       params,
     );
-    if (rows.length > limit || lo <= q.fromUs) {
-      const items = rows.slice(0, limit).map(toTraceSummary);
-      const last = items[items.length - 1];
-      return {
-        items,
-        nextCursor: rows.length > limit ? encodeCursor({ t: last.startUs, id: last.traceId }) : null,
-      };
-    }
+    if (rows.length > limit || lo <= q.fromUs) return tracePage(rows, limit, toTraceSummary);
     width *= 8;
   }
 }
@@ -333,14 +326,6 @@ const SPAN_MEASURE_SQL: Record<SpanSeriesQuery['measure'], string> = {
   p99_ms: 'quantile_cont(duration_ms, 0.99)',
   tokens: 'coalesce(sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0)), 0)::DOUBLE',
   cost: 'coalesce(sum(cost_usd), 0)::DOUBLE',
-};
-
-const SPAN_GROUP_COLUMN: Record<NonNullable<SpanSeriesQuery['groupBy']>, string> = {
-  model: 'model',
-  agent: 'agent_id',
-  kind: 'kind',
-  service: 'service_name',
-  provider: 'provider',
 };
 
 function bucketExpr(col: string, stepMs: number): string {

@@ -17,14 +17,13 @@ import {
 import {
   assembleAgentDetail,
   assembleCost,
+  assembleErrorGroups,
   assembleModelErrors,
   buildServiceMap,
-  distinctExamples,
   errorKindSql,
   latencyBucketSql,
   normaliseSql,
   OWN_NODE,
-  sortedStrings,
   sqlStr,
 } from '../insights-rows.js';
 import type { TimeRange } from '../store.js';
@@ -87,28 +86,14 @@ export async function errorGroups(sql: Sql, t: string, project: string, q: Error
      LIMIT ${limit}`,
     [project],
   );
-  return {
-    totalErrors: rows.length ? num(rows[0].total_errors) : 0,
-    totalGroups: rows.length ? num(rows[0].total_groups) : 0,
-    groups: rows.map((r) => ({
-      type: r.etype as string,
-      message: r.emsg as string,
-      count: num(r.n),
-      firstSeenUs: num(r.first_us),
-      lastSeenUs: num(r.last_us),
-      agents: sortedStrings(r.agents),
-      models: sortedStrings(r.models),
-      services: sortedStrings(r.services),
-      kinds: sortedStrings(r.kinds),
-      examples: distinctExamples(
-        ((r.ex as unknown[]) ?? []).map((x) => {
-          const [traceId, spanId, us] = jsonOr<[string, string, number]>(x, ['', '', 0]);
-          return { traceId, spanId, timeUs: num(us) };
-        }),
-      ),
-      buckets: jsonOr<number[][]>(r.buckets, []).map((p): [number, number] => [num(p[0]), num(p[1])]),
-    })),
-  };
+  // Examples come back as an array of JSON arrays [trace, span, µs], buckets as JSON.
+  return assembleErrorGroups(rows, num, (r) => ({
+    examples: ((r.ex as unknown[]) ?? []).map((x) => {
+      const [traceId, spanId, us] = jsonOr<[string, string, number]>(x, ['', '', 0]);
+      return { traceId, spanId, timeUs: num(us) };
+    }),
+    buckets: jsonOr<number[][]>(r.buckets, []).map((p): [number, number] => [num(p[0]), num(p[1])]),
+  }));
 }
 
 export async function serviceMap(sql: Sql, t: string, project: string, r: TimeRange): Promise<ServiceMap> {

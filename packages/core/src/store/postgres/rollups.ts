@@ -14,6 +14,7 @@
  * range with no usable rollup hour is answered exactly from raw spans.
  */
 import type { SpanRecord } from '../../model/telemetry.js';
+import { SPAN_GROUP_COLUMN } from '../series.js';
 import type { AgentStats, ModelStats, ModelStatsRow, Series, SpanSeriesQuery, TimeRange } from '../store.js';
 import type { Sql, TransactionSql } from './connect.js';
 import { quoteIdent } from './migrations.js';
@@ -413,14 +414,6 @@ const SUM_MEASURES: Partial<Record<SpanSeriesQuery['measure'], string>> = {
   cost: 'sum(cost)::float8',
 };
 
-const ROLLUP_GROUP: Record<NonNullable<SpanSeriesQuery['groupBy']>, string> = {
-  model: 'model',
-  agent: 'agent_id',
-  kind: 'kind',
-  service: 'service_name',
-  provider: 'provider',
-};
-
 /** Whether spanSeries can use rollups: whole-hour steps and a measure that sums. */
 export function seriesFromRollupsPossible(q: SpanSeriesQuery): boolean {
   return q.stepMs >= 3_600_000 && q.stepMs % 3_600_000 === 0 && SUM_MEASURES[q.measure] !== undefined;
@@ -452,7 +445,7 @@ export async function spanSeriesFromRollups(
     params.push(q.agent);
     filters.push(`(agent_id = $${params.length} OR agent_name = $${params.length})`);
   }
-  const group = q.groupBy ? ROLLUP_GROUP[q.groupBy] : null;
+  const group = q.groupBy ? SPAN_GROUP_COLUMN[q.groupBy] : null;
   if (group) filters.push(`${group} IS NOT NULL`);
   const where = filters.map((f) => ` AND ${f}`).join('');
   const raw = rawIntervals(q, hours);

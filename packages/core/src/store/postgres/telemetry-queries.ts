@@ -4,7 +4,7 @@
  * (project, start_us) indexes. Semantics mirror the DuckDB store (the contract suite checks both).
  */
 import type { LogRecord, MetricPoint, SpanRecord } from '../../model/telemetry.js';
-import { decodeCursor, encodeCursor, isTraceCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, isTraceCursor, tracePage } from '../cursor.js';
 import {
   EMPTY_MODEL_TOTALS,
   rowToLog,
@@ -13,7 +13,7 @@ import {
   rowToSpan,
   rowToTraceSummary,
 } from '../rows.js';
-import { toSeries } from '../series.js';
+import { SPAN_GROUP_COLUMN, toSeries } from '../series.js';
 import type {
   AgentStats,
   MetricSeriesQuery,
@@ -202,12 +202,7 @@ export async function listTraces(sql: Sql, t: string, project: string, q: TraceQ
         continue;
       }
     }
-    const items = rows.slice(0, limit).map(toTraceSummary);
-    const last = items[items.length - 1];
-    return {
-      items,
-      nextCursor: rows.length > limit ? encodeCursor({ t: last.startUs, id: last.traceId }) : null,
-    };
+    return tracePage(rows, limit, toTraceSummary);
   }
 }
 
@@ -333,14 +328,6 @@ const SPAN_MEASURE_SQL: Record<SpanSeriesQuery['measure'], string> = {
   p99_ms: `percentile_cont(0.99) WITHIN GROUP (ORDER BY ${DUR_MS})`,
   tokens: 'coalesce(sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0)), 0)::float8',
   cost: 'coalesce(sum(cost_usd), 0)::float8',
-};
-
-const SPAN_GROUP_COLUMN: Record<NonNullable<SpanSeriesQuery['groupBy']>, string> = {
-  model: 'model',
-  agent: 'agent_id',
-  kind: 'kind',
-  service: 'service_name',
-  provider: 'provider',
 };
 
 /** Bucket start in epoch ms (floor division, also right for times before 1970). */
