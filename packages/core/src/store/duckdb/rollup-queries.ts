@@ -100,37 +100,10 @@ export async function agentStats(conn: DuckDBConnection, project: string, range:
       src.params,
     ),
   ]);
-  let runs = 0;
-  let failed = 0;
-  let runMs = 0;
-  for (const g of groups) {
-    runs += num(g.runs);
-    failed += num(g.errors);
-    runMs += num(g.run_ms);
-  }
-  const activeAgents = num(active[0].n);
-  return {
-    activeAgents,
-    totalRuns: runs + activeAgents,
-    completedRuns: runs - failed,
-    failedRuns: failed,
-    averageRunMs: runs > 0 ? runMs / runs : null,
-    byAgent: groups
-      .filter((g) => g.agent_id != null && num(g.runs) > 0)
-      .map((g) => {
-        const [p50, p95] = quantiles(g, AGENT_QS);
-        return {
-          agentId: g.agent_id as string,
-          agentName: strOrNull(g.agent_name),
-          runs: num(g.runs),
-          errors: num(g.errors),
-          p50Ms: p50,
-          p95Ms: p95,
-          costUsd: num(g.cost),
-        };
-      })
-      .sort((x, y) => y.runs - x.runs || (x.agentId < y.agentId ? -1 : 1)),
-  };
+  return tq.agentStatsFromGroups(num(active[0].n), groups, (g) => {
+    const [p50, p95] = quantiles(g, AGENT_QS);
+    return [p50, p95];
+  });
 }
 
 export async function modelStats(conn: DuckDBConnection, project: string, range: TimeRange): Promise<ModelStats> {

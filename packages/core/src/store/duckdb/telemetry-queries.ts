@@ -252,6 +252,22 @@ export async function agentStats(conn: DuckDBConnection, project: string, range:
      GROUP BY agent_id`,
     [project],
   );
+  return agentStatsFromGroups(num(active[0].n), groups, (g) => {
+    const q = (g.q as (number | null)[] | null) ?? [null, null];
+    return [numOrNull(q[0]), numOrNull(q[1])];
+  });
+}
+
+/**
+ * AgentStats from the active run count and rows grouped by agent id (agent_id, agent_name, runs,
+ * errors, run_ms, cost; agent spans without an id form the NULL group, counted in the totals only).
+ * Shared with the rollup path (rollup-queries.ts), which gets the percentiles its own way.
+ */
+export function agentStatsFromGroups(
+  activeAgents: number,
+  groups: readonly Row[],
+  percentiles: (g: Row) => [p50: number | null, p95: number | null],
+): AgentStats {
   let runs = 0;
   let failed = 0;
   let runMs = 0;
@@ -260,7 +276,6 @@ export async function agentStats(conn: DuckDBConnection, project: string, range:
     failed += num(g.errors);
     runMs += num(g.run_ms);
   }
-  const activeAgents = num(active[0].n);
   return {
     activeAgents,
     totalRuns: runs + activeAgents,
@@ -270,14 +285,14 @@ export async function agentStats(conn: DuckDBConnection, project: string, range:
     byAgent: groups
       .filter((g) => g.agent_id != null && num(g.runs) > 0)
       .map((g) => {
-        const q = (g.q as (number | null)[] | null) ?? [null, null];
+        const [p50Ms, p95Ms] = percentiles(g);
         return {
           agentId: g.agent_id as string,
           agentName: strOrNull(g.agent_name),
           runs: num(g.runs),
           errors: num(g.errors),
-          p50Ms: numOrNull(q[0]),
-          p95Ms: numOrNull(q[1]),
+          p50Ms,
+          p95Ms,
           costUsd: num(g.cost),
         };
       })

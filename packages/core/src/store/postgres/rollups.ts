@@ -14,6 +14,7 @@
  * range with no usable rollup hour is answered exactly from raw spans.
  */
 import type { SpanRecord } from '../../model/telemetry.js';
+import { EMPTY_MODEL_TOTALS } from '../rows.js';
 import { SPAN_GROUP_COLUMN } from '../series.js';
 import type { AgentStats, ModelStats, ModelStatsRow, Series, SpanSeriesQuery, TimeRange } from '../store.js';
 import type { Sql, TransactionSql } from './connect.js';
@@ -299,19 +300,7 @@ export function modelStatsFromSnapshot(s: StatsSnapshot): ModelStats {
     if (g.model === null) continue;
     let m = byModel.get(g.model);
     if (!m) {
-      m = {
-        model: g.model,
-        provider: null,
-        calls: 0,
-        errors: 0,
-        averageLatencyMs: null,
-        p50: null,
-        p95: null,
-        p99: null,
-        inputTokens: 0,
-        outputTokens: 0,
-        costUsd: 0,
-      };
+      m = { model: g.model, provider: null, ...EMPTY_MODEL_TOTALS };
       byModel.set(g.model, m);
     }
     if (g.provider !== null && (m.provider === null || g.provider > m.provider)) m.provider = g.provider;
