@@ -1,4 +1,4 @@
-import { safeScale, tailToScore } from './score.js';
+import { isMeasurable, safeScale, tailToScore } from './score.js';
 import type { DetectorOptions, Expectation, StreamingDetector } from './types.js';
 
 export interface ChangePointOptions extends DetectorOptions {
@@ -36,7 +36,7 @@ export class ChangePointDetector implements StreamingDetector {
   }
 
   update(_t: number, x: number): number {
-    if (!Number.isFinite(x)) {
+    if (!isMeasurable(x)) {
       this.last = null;
       return 0;
     }

@@ -92,6 +92,18 @@ describe('streaming detectors', () => {
     );
   });
 
+  test('values near the double limit never give NaN bands (found by the property above)', () => {
+    for (const name of ALGORITHMS) {
+      const d = createDetector(name, name === 'threshold' ? { upper: 1 } : { minDataPoints: 5 });
+      for (const v of [0, -1.5953862697246316e308, 1e308, 1e308, 0, 0, 1, 2, 3]) {
+        const s = d.update(0, v);
+        assert.ok(s >= 0 && s <= 1, `${name}: ${s}`);
+        const e = d.expectation();
+        if (e) assert.ok(!Number.isNaN(e.expected + e.lower + e.upper), `${name}: ${JSON.stringify(e)}`);
+      }
+    }
+  });
+
   test('a constant series scores below every sensitivity threshold', () => {
     for (const name of ALGORITHMS.filter((a) => a !== 'threshold')) {
       const d = createDetector(name);

@@ -12,6 +12,7 @@ import type { Seasonality } from '../seasonality.js';
 import { AnomalyLikelihood, type LikelihoodOptions } from './likelihood.js';
 import { NoveltyDetector, type NoveltyOptions } from './novelty.js';
 import { RobustZDetector } from './robust-z.js';
+import { isMeasurable } from './score.js';
 import { SeasonalDetector } from './seasonal.js';
 import type { DetectorOptions, Expectation, StreamingDetector } from './types.js';
 
@@ -66,7 +67,7 @@ export class EnsembleDetector implements StreamingDetector {
   }
 
   update(t: number, x: number): number {
-    if (!Number.isFinite(x)) return 0;
+    if (!isMeasurable(x)) return 0;
     this.n++;
     let novelty = 0;
     for (const v of this.views) novelty += v.update(t, x);

@@ -1,4 +1,4 @@
-import { safeScale, scoreToZ, zToScore } from './score.js';
+import { isMeasurable, safeScale, scoreToZ, zToScore } from './score.js';
 import { type DetectorOptions, type Expectation, SENSITIVITY_THRESHOLDS, type StreamingDetector } from './types.js';
 
 /**
@@ -23,7 +23,7 @@ export class EwmaDetector implements StreamingDetector {
   }
 
   update(_t: number, x: number): number {
-    if (!Number.isFinite(x)) {
+    if (!isMeasurable(x)) {
       this.last = null;
       return 0;
     }

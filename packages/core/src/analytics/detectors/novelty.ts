@@ -8,7 +8,7 @@
  * raw score is comparable across series of any scale or noise level.
  */
 import { DAY_MS } from '../seasonality.js';
-import { tailToScore } from './score.js';
+import { isMeasurable, tailToScore } from './score.js';
 import type { DetectorOptions, Expectation, StreamingDetector } from './types.js';
 
 export interface NoveltyOptions extends DetectorOptions {
@@ -72,7 +72,7 @@ export class NoveltyDetector implements StreamingDetector {
   }
 
   update(t: number, x: number): number {
-    if (!Number.isFinite(x)) return 0;
+    if (!isMeasurable(x)) return 0;
     if (this.step === 1) return this.element(t, x);
     if (x < this.blockMin) this.blockMin = x;
     if (x > this.blockMax) this.blockMax = x;

@@ -44,3 +44,14 @@ export function safeScale(scale: number, level: number): number {
   const floor = 1e-9 * Math.max(1, Math.abs(level));
   return Math.max(scale, floor);
 }
+
+/**
+ * Largest magnitude a detector learns from. Beyond it, sums of squares overflow to Infinity and
+ * Infinity − Infinity gives NaN bands; no real measurement is that large, so such a value is
+ * treated like NaN (skipped, score 0) instead.
+ */
+export const MAX_MEASURABLE = 1e150;
+
+export function isMeasurable(x: number): boolean {
+  return Number.isFinite(x) && Math.abs(x) <= MAX_MEASURABLE;
+}

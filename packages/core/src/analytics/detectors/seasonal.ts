@@ -1,5 +1,5 @@
 import { detectSeasonality, type Seasonality } from '../seasonality.js';
-import { safeScale, scoreToZ, zToScore } from './score.js';
+import { isMeasurable, safeScale, scoreToZ, zToScore } from './score.js';
 import { type DetectorOptions, type Expectation, SENSITIVITY_THRESHOLDS, type StreamingDetector } from './types.js';
 
 export interface SeasonalOptions extends DetectorOptions {
@@ -42,7 +42,7 @@ export class SeasonalDetector implements StreamingDetector {
   }
 
   update(t: number, x: number): number {
-    if (!Number.isFinite(x) || !Number.isFinite(t)) {
+    if (!isMeasurable(x) || !Number.isFinite(t)) {
       this.last = null;
       return 0;
     }
