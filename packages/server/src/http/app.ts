@@ -12,7 +12,7 @@ import { readRawBody } from './body.js';
 import type { RouteContext } from './context.js';
 import { registerCors } from './cors.js';
 import { HttpError, makeErrorHandler, sendError } from './errors.js';
-import { LiveHub } from './live.js';
+import { LiveHub, type LiveRelay } from './live.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { alertRuleRoutes } from './routes/alert-rules.js';
@@ -63,12 +63,28 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
     metrics.flushRows.observe(f.rows);
     if (!f.ok) metrics.droppedRows.inc(f.rows);
   });
-  // Merged commit batches are only built while someone watches the live stream.
+  // Merged commit batches are only built while someone watches the live stream, or, on a store
+  // shared by several instances, always: another instance's dashboard may be watching.
   const live = new LiveHub((active) => {
+    if (live.relayed) return;
     if (active) stopCommits = core.pipeline.onCommitted((batch) => live.publishSpans(batch.spans));
     else stopCommits?.();
   });
   let stopCommits: (() => void) | null = null;
+  let stopRelay: (() => void) | null = null;
+  let closeBus: (() => Promise<void>) | null = null;
+  const shared = core.store as { clusterBus?: () => Promise<LiveRelay & { close(): Promise<void> }> };
+  if (typeof shared.clusterBus === 'function') {
+    try {
+      const bus = await shared.clusterBus();
+      closeBus = () => bus.close();
+      stopRelay = live.attachRelay(bus);
+      stopCommits = core.pipeline.onCommitted((batch) => live.publishSpans(batch.spans));
+    } catch (err) {
+      // Without LISTEN/NOTIFY (some poolers) each instance's stream shows its own commits only.
+      console.warn(`vigil: live updates stay per instance: ${err instanceof Error ? err.message : err}`);
+    }
+  }
 
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
@@ -210,6 +226,8 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
         await app.close();
         unsubscribeFlush();
         stopCommits?.();
+        stopRelay?.();
+        await closeBus?.().catch(() => {});
         if (!opts.core) await core.close();
       })();
       return closing;

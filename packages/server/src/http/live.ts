@@ -8,9 +8,21 @@ import { usToIso } from '@vigil/core';
 
 export type LiveListener = (event: string, data: unknown) => void;
 
+/** Carries live events between instances that share a store (PostgreSQL LISTEN/NOTIFY). */
+export interface LiveRelay {
+  /** False when the payload is too large for the relay. */
+  publish(topic: string, payload: unknown): Promise<boolean>;
+  subscribe(topic: string, fn: (payload: unknown) => void): () => void;
+}
+
+const RELAY_TOPIC = 'live';
+/** NOTIFY payloads are capped at 8000 bytes; leave room for the bus's envelope. */
+const RELAY_MAX_BYTES = 7000;
+
 export class LiveHub {
   private readonly byProject = new Map<string, Set<LiveListener>>();
   private total = 0;
+  private relay: LiveRelay | null = null;
 
   /** `onActive(true)` when the first subscriber arrives, `(false)` when the last one leaves. */
   constructor(private readonly onActive: (active: boolean) => void = () => {}) {}
@@ -35,11 +47,52 @@ export class LiveHub {
     };
   }
 
+  /**
+   * Shares this instance's events with the other instances and delivers theirs here, so a dashboard
+   * connected to any instance sees what every instance ingested, and the leader's alerts.
+   */
+  attachRelay(relay: LiveRelay): () => void {
+    this.relay = relay;
+    const stop = relay.subscribe(RELAY_TOPIC, (payload) => {
+      const m = payload as { project?: unknown; event?: unknown; data?: unknown } | null;
+      if (m && typeof m.project === 'string' && typeof m.event === 'string') this.deliver(m.project, m.event, m.data);
+    });
+    return () => {
+      stop();
+      this.relay = null;
+    };
+  }
+
+  /** With a relay, commits must be summarised even when nobody here watches. */
+  get relayed(): boolean {
+    return this.relay !== null;
+  }
+
   hasSubscribers(project?: string): boolean {
     return project === undefined ? this.byProject.size > 0 : this.byProject.has(project);
   }
 
   publish(project: string, event: string, data: unknown): void {
+    this.deliver(project, event, data);
+    if (this.relay) this.relayOut(this.relay, project, event, data);
+  }
+
+  private relayOut(relay: LiveRelay, project: string, event: string, data: unknown): void {
+    let payload = { project, event, data };
+    // A big commit's summary is trimmed to the traces that fit; the count stays exact.
+    const d = data as { traces?: unknown[] } | null;
+    if (event === 'spans' && d && Array.isArray(d.traces)) {
+      let n = d.traces.length;
+      while (n > 0 && Buffer.byteLength(JSON.stringify(payload)) > RELAY_MAX_BYTES) {
+        n = Math.floor(n / 2);
+        payload = { project, event, data: { ...d, traces: d.traces.slice(0, n) } };
+      }
+    }
+    // At most once, like the stream itself: a lost relay message only delays a dashboard refresh.
+    relay.publish(RELAY_TOPIC, payload).catch(() => {});
+  }
+
+  private deliver(project: string, event: string, data: unknown): void {
     const set = this.byProject.get(project);
     if (!set) return;
     for (const listener of set) {
@@ -53,10 +106,10 @@ export class LiveHub {
 
   /** Groups committed spans by project into `spans` events with per-trace lite summaries. */
   publishSpans(spans: readonly SpanRecord[]): void {
-    if (this.byProject.size === 0 || spans.length === 0) return;
+    if ((this.byProject.size === 0 && !this.relay) || spans.length === 0) return;
     const perProject = new Map<string, Map<string, SpanRecord[]>>();
     for (const s of spans) {
-      if (!this.byProject.has(s.project)) continue;
+      if (!this.relay && !this.byProject.has(s.project)) continue;
       let traces = perProject.get(s.project);
       if (!traces) {
         traces = new Map();
