@@ -542,28 +542,18 @@ export function decodeLogsProto(
 
 // --- metrics -----------------------------------------------------------------------------------
 
-function readPackedDoubles(c: Ctx, wt: number, limit: number, out: number[]): void {
+/** A repeated 8-byte field (double or fixed64), packed or one element per tag. */
+function readPacked64(c: Ctx, wt: number, limit: number, out: number[], kind: 'double' | 'fixed64'): void {
   const r = c.r;
   if (wt === WIRE_I64) {
-    out.push(r.double());
+    out.push(kind === 'double' ? r.double() : r.fixed64());
     return;
   }
-  expectWire(r, wt, WIRE_LEN, 'packed double');
+  expectWire(r, wt, WIRE_LEN, `packed ${kind}`);
   const e = r.lenEnd(limit);
-  if ((e - r.pos) % 8 !== 0) r.fail('packed doubles length not a multiple of 8');
-  while (r.pos < e) out.push(r.double());
-}
-
-function readPackedFixed64(c: Ctx, wt: number, limit: number, out: number[]): void {
-  const r = c.r;
-  if (wt === WIRE_I64) {
-    out.push(r.fixed64());
-    return;
-  }
-  expectWire(r, wt, WIRE_LEN, 'packed fixed64');
-  const e = r.lenEnd(limit);
-  if ((e - r.pos) % 8 !== 0) r.fail('packed fixed64 length not a multiple of 8');
-  while (r.pos < e) out.push(r.fixed64());
+  if ((e - r.pos) % 8 !== 0) r.fail(`packed ${kind}s length not a multiple of 8`);
+  if (kind === 'double') while (r.pos < e) out.push(r.double());
+  else while (r.pos < e) out.push(r.fixed64());
 }
 
 function readPackedVarints(c: Ctx, wt: number, limit: number, out: number[]): void {
@@ -638,10 +628,10 @@ function readHistogramPoint(c: Ctx, end: number): RawHistogramPoint {
         p.sum = r.double();
         break;
       case 6:
-        readPackedFixed64(c, wt, end, p.counts);
+        readPacked64(c, wt, end, p.counts, 'fixed64');
         break;
       case 7:
-        readPackedDoubles(c, wt, end, p.bounds);
+        readPacked64(c, wt, end, p.bounds, 'double');
         break;
       case 10:
         expectWire(r, wt, WIRE_VARINT, 'HistogramDataPoint.flags');
