@@ -50,25 +50,27 @@ function TraceList({ params }: { params: URLSearchParams }) {
   const [moreBusy, setMoreBusy] = useState(false);
   const [moreError, setMoreError] = useState<Error | null>(null);
 
+  // A refresh of the same query (timer or live update) keeps pages the user loaded with "Load
+  // more" and puts new traces on top; a different query starts over. Each answer carries the key
+  // of the query that produced it: an answer can land in the same render as a filter change, and
+  // must not be taken for the new query's.
+  const queryKey = `${filterKey}|${range.relative ?? `${range.from}-${range.to}`}`;
   const first = useAsync(
-    (signal) => listTraces(range, filters, { limit: 50, signal }),
+    (signal) => listTraces(range, filters, { limit: 50, signal }).then((page) => ({ page, key: queryKey })),
     [filterKey, range.from, range.to, tick],
   );
-  // A refresh of the same query (timer or live update) keeps pages the user loaded with "Load
-  // more" and puts new traces on top; a different query starts over.
-  const queryKey = `${filterKey}|${range.relative ?? `${range.from}-${range.to}`}`;
   const shownKey = useRef('');
   useEffect(() => {
     if (!first.data) return;
-    const fresh = first.data;
+    const { page: fresh, key } = first.data;
     setPages((cur) => {
-      if (shownKey.current !== queryKey || cur.items.length <= fresh.items.length) {
+      if (shownKey.current !== key || cur.items.length <= fresh.items.length) {
         return { items: fresh.items, next: fresh.nextCursor };
       }
       const ids = new Set(fresh.items.map((t) => t.traceId));
       return { items: [...fresh.items, ...cur.items.filter((t) => !ids.has(t.traceId))], next: cur.next };
     });
-    shownKey.current = queryKey;
+    shownKey.current = key;
   }, [first.data]);
 
   const loadMore = async () => {
