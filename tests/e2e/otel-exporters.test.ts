@@ -12,9 +12,9 @@ import { OTLPMetricExporter as MetricsProto } from '@opentelemetry/exporter-metr
 import { OTLPTraceExporter as TracesHttp } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as TracesProto } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { getJson, startVigil, tempDir, type VigilProcess } from './helpers.js';
 
 async function poll<T>(get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
@@ -53,7 +53,7 @@ describe('official OpenTelemetry exporters → vigil serve', () => {
       const provider = new BasicTracerProvider({
         resource: resourceFromAttributes({ 'service.name': `svc-${f.name}` }),
         spanProcessors: [
-          new SimpleSpanProcessor(
+          new BatchSpanProcessor(
             new f.Traces({ url: `${vigil.url}/v1/traces`, headers, compression: f.compression as never }),
           ),
         ],
@@ -128,7 +128,7 @@ describe('official OpenTelemetry exporters → vigil serve', () => {
       const logs = new LoggerProvider({
         resource: resourceFromAttributes({ 'service.name': 'l' }),
         processors: [
-          new SimpleLogRecordProcessor({
+          new BatchLogRecordProcessor({
             exporter: new f.Logs({ url: `${vigil.url}/v1/logs`, headers, compression: f.compression as never }),
           }),
         ],

@@ -24,6 +24,9 @@ describe('createRedactor', () => {
     assert.equal(r.redact('card 4111 1111 1111 1111 ok'), 'card [REDACTED_CARD] ok');
     assert.equal(r.redact('card 4111-1111-1111-1111'), 'card [REDACTED_CARD]');
     assert.equal(r.redact('order 1234567890123 shipped'), 'order 1234567890123 shipped');
+    // Luhn-valid, but an epoch-ms timestamp (cards start with 2–6): a log line must keep it.
+    assert.equal(r.redact('hello from http-json 1795446349221'), 'hello from http-json 1795446349221');
+    assert.equal(r.redact('amex 3782 822463 10005'), 'amex [REDACTED_CARD]');
   });
 
   test('leaves ordinary text alone', () => {

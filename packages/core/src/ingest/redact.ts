@@ -11,7 +11,7 @@ export interface RedactorOptions {
   emails?: boolean;
   /** Provider API keys (sk-..., AKIA..., ghp_..., xox..-, AIza...), bearer tokens and JWTs. */
   secrets?: boolean;
-  /** 13–19 digit numbers that pass the Luhn check. */
+  /** 13–19 digit numbers with a payment-network first digit (2–6) that pass the Luhn check. */
   creditCards?: boolean;
   phoneNumbers?: boolean;
   ipAddresses?: boolean;
@@ -83,7 +83,12 @@ export function createRedactor(opts: RedactorOptions = {}): Redactor {
       re: CARD,
       replace: (m) => {
         const digits = m.replace(/\D/g, '');
-        return digits.length >= 13 && digits.length <= 19 && luhn(digits) ? '[REDACTED_CARD]' : m;
+        // Payment cards start with 2–6 (Mastercard 2/5, Amex/Diners/JCB 3, Visa 4, Discover/
+        // UnionPay 6). That keeps epoch timestamps (ms, µs and ns all start with 1 until 2033) and
+        // most ids out: one in ten of them passes Luhn by chance.
+        return digits.length >= 13 && digits.length <= 19 && digits[0] >= '2' && digits[0] <= '6' && luhn(digits)
+          ? '[REDACTED_CARD]'
+          : m;
       },
     });
   if (opts.ipAddresses === true) rules.push({ re: IPV4, replace: '[REDACTED_IP]' });
