@@ -5,6 +5,7 @@
  */
 import type { LogRecord, MetricPoint, SpanEvent, SpanRecord } from '../model/telemetry.js';
 import type { AlertRecord, AnomalyRecord, ApiKeyRecord, Series, TraceSummary } from '../store/store.js';
+import type { SpanEventJson, SpanJson } from './api-types.js';
 
 /** Epoch microseconds → ISO 8601 (millisecond precision, UTC). */
 export function usToIso(us: number): string {
@@ -25,39 +26,7 @@ export function durationMs(startUs: number, endUs: number): number {
   return Math.round(Math.max(0, endUs - startUs)) / 1000;
 }
 
-export interface SpanEventJson {
-  name: string;
-  time: string;
-  attributes: Record<string, unknown>;
-}
-
-export interface SpanJson {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  name: string;
-  kind: SpanRecord['kind'];
-  startTime: string;
-  endTime: string;
-  durationMs: number;
-  status: SpanRecord['status'];
-  statusMessage: string | null;
-  serviceName: string;
-  model: string | null;
-  provider: string | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  costUsd: number | null;
-  agentId: string | null;
-  agentName: string | null;
-  agentVersion: string | null;
-  sessionId: string | null;
-  userId: string | null;
-  attributes: Record<string, unknown>;
-  events: SpanEventJson[];
-  input: string | null;
-  output: string | null;
-}
+export type { SpanEventJson, SpanJson } from './api-types.js';
 
 export function spanEventToJson(e: SpanEvent): SpanEventJson {
   return { name: e.name, time: usToIso(e.timeUs), attributes: e.attributes ?? {} };

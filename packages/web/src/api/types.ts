@@ -1,45 +1,18 @@
 /**
  * Shapes of the Vigil REST API as documented in docs/api.md. The dashboard depends only on this
- * HTTP contract, never on server or core code, so these types are declared here.
+ * HTTP contract, never on server code; the span contract's type comes from core's types-only
+ * module `@vigil/core/api-types` (erased at build time).
  */
 
 export type SpanKind = 'agent' | 'llm' | 'tool' | 'retrieval' | 'embedding' | 'chain' | 'http' | 'internal';
 export const SPAN_KINDS: SpanKind[] = ['agent', 'llm', 'tool', 'retrieval', 'embedding', 'chain', 'http', 'internal'];
 export type SpanStatus = 'ok' | 'error' | 'unset';
 
-export interface SpanEvent {
-  name: string;
-  time: string;
-  attributes: Record<string, unknown>;
-}
+import type { SpanEventJson, SpanJson } from '@vigil/core/api-types';
 
-export interface Span {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  name: string;
-  kind: SpanKind;
-  startTime: string;
-  endTime: string;
-  durationMs: number;
-  status: SpanStatus;
-  statusMessage: string | null;
-  serviceName: string;
-  model: string | null;
-  provider: string | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  costUsd: number | null;
-  agentId: string | null;
-  agentName: string | null;
-  agentVersion: string | null;
-  sessionId: string | null;
-  userId: string | null;
-  attributes: Record<string, unknown>;
-  events: SpanEvent[];
-  input: string | null;
-  output: string | null;
-}
+/** The span and its events: one declaration, shared with the server's JSON mapping. */
+export type Span = SpanJson;
+export type SpanEvent = SpanEventJson;
 
 export interface TraceSummary {
   traceId: string;
