@@ -1,8 +1,8 @@
 /**
  * Bulk-insert cost of spans into a fresh DuckDB file, one durable transaction per batch (what a
  * group commit does), no HTTP or decoding:
- *   row-appender  the raw baseline (bench/lib/raw-insert.ts): spans table only, row appender
- *   chunks        the same rows as column-major data chunks (bench/lib/chunk-writer.ts)
+ *   row-appender  the plain JS appender loop (bench/lib/row-appender.ts): spans table only
+ *   chunks        the same rows through the core's ChunkWriter (column-major data chunks)
  *   store         DuckDbStore's own commit (spans + trace_index + hourly rollups + compaction)
  * Prints rows/s, rows per CPU-second, and CPU µs per row split into the JS thread and all other
  * threads (DuckDB's), so the store's overhead over the raw path shows where it is paid.

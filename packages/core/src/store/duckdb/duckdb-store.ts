@@ -8,7 +8,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { AlertRule, DeliveryRecord, NotificationChannel, Silence } from '../../alerting/types.js';
 import type { AgentRunStart, LogRecord, MetricPoint, SpanRecord } from '../../model/telemetry.js';
 import type { CostGroupBy, ErrorGroupQuery } from '../insights.js';
@@ -34,6 +34,7 @@ import type {
 } from '../store.js';
 import * as agg from './aggregates.js';
 import * as al from './alerting.js';
+import { ChunkWriter } from './chunk-writer.js';
 import { MIGRATIONS } from './migrations.js';
 import * as rq from './rollup-queries.js';
 import {
@@ -44,16 +45,17 @@ import {
   deleteRollupsBefore,
   RollupCompactor,
 } from './rollups.js';
-import {
-  writeAgentRunEnds,
-  writeAgentRunStarts,
-  writeLogs,
-  writeMetrics,
-  writeSpans,
-  writeTraceIndex,
-} from './row-writers.js';
 import { SpanSeriesCache } from './series-cache.js';
 import { num, type Param, query, tsLit, usCol, values } from './sql.js';
+import {
+  AGENT_RUN_COLUMNS,
+  AGENT_RUN_END_COLUMNS,
+  LOG_COLUMNS,
+  METRIC_COLUMNS,
+  SPAN_COLUMNS,
+  TRACE_INDEX_COLUMNS,
+  traceIndexRows,
+} from './table-columns.js';
 import * as tq from './telemetry-queries.js';
 
 export interface DuckDbStoreOptions {
@@ -100,6 +102,15 @@ export class DuckDbStore implements Store {
   readonly seriesCache = new SpanSeriesCache();
   /** Picks the hours whose partial rollup rows to merge after commits (rollups.ts). */
   private readonly rollupCompactor = new RollupCompactor();
+  /** One chunk writer per telemetry table, used by the writer connection only (commits are serialised). */
+  private readonly chunkWriters = {
+    spans: new ChunkWriter(SPAN_COLUMNS),
+    traceIndex: new ChunkWriter(TRACE_INDEX_COLUMNS),
+    metrics: new ChunkWriter(METRIC_COLUMNS),
+    logs: new ChunkWriter(LOG_COLUMNS),
+    starts: new ChunkWriter(AGENT_RUN_COLUMNS),
+    ends: new ChunkWriter(AGENT_RUN_END_COLUMNS),
+  };
 
   private constructor(
     readonly path: string,
@@ -199,30 +210,25 @@ export class DuckDbStore implements Store {
       await c.run('BEGIN TRANSACTION');
       try {
         const nowUs = Date.now() * 1000;
+        const w = this.chunkWriters;
         if (b.spans.length) {
           const spans = flatten(b.spans);
-          await appendTo(c, 'spans', (a) => writeSpans(a, spans));
-          await appendTo(c, 'trace_index', (a) => writeTraceIndex(a, spans));
+          await appendChunks(c, 'spans', w.spans, spans);
+          await appendChunks(c, 'trace_index', w.traceIndex, traceIndexRows(spans));
           // Hourly rollups of the same spans, in the same transaction (rollups.ts).
           rollups = accumulateRollups(spans);
           await appendRollups(c, rollups);
         }
-        if (b.metrics.length) {
-          const metrics = flatten(b.metrics);
-          await appendTo(c, 'metrics', (a) => writeMetrics(a, metrics));
-        }
-        if (b.logs.length) {
-          const logs = flatten(b.logs);
-          await appendTo(c, 'logs', (a) => writeLogs(a, logs));
-        }
-        if (b.starts.length)
-          await appendTo(c, 'agent_runs', (a) => {
-            for (const rows of b.starts) writeAgentRunStarts(a, rows);
-          });
+        if (b.metrics.length) await appendChunks(c, 'metrics', w.metrics, flatten(b.metrics));
+        if (b.logs.length) await appendChunks(c, 'logs', w.logs, flatten(b.logs));
+        if (b.starts.length) await appendChunks(c, 'agent_runs', w.starts, flatten(b.starts));
         if (b.ends.length)
-          await appendTo(c, 'agent_run_ends', (a) => {
-            for (const rows of b.ends) writeAgentRunEnds(a, rows, nowUs);
-          });
+          await appendChunks(
+            c,
+            'agent_run_ends',
+            w.ends,
+            flatten(b.ends).map((r) => ({ project: r.project, spanId: r.spanId, endUs: nowUs })),
+          );
         await c.run('COMMIT');
         // Only after COMMIT: invalidating earlier could let a query cache pre-commit results.
         for (const rows of b.spans) this.seriesCache.noteSpans(rows);
@@ -559,16 +565,23 @@ class DuckDbAppender implements Appender {
   }
 }
 
-async function appendTo(c: DuckDBConnection, table: string, fill: (a: DuckDBAppender) => void): Promise<void> {
+/** Appends rows through the table's chunk writer; the appender's flush lands in the open transaction. */
+async function appendChunks<R>(
+  c: DuckDBConnection,
+  table: string,
+  w: ChunkWriter<R>,
+  rows: readonly R[],
+): Promise<void> {
+  if (rows.length === 0) return;
   const a = await c.createAppender(table);
   try {
-    fill(a);
+    w.write(a, rows);
     a.flushSync();
   } finally {
     try {
       a.closeSync();
     } catch {
-      // close flushes again; after a failed fill the transaction is rolled back anyway.
+      // close flushes again; after a failed write the transaction is rolled back anyway.
     }
   }
 }
