@@ -4,7 +4,9 @@
  * message objects (decode only: no id hex, no conventions, no cost — a baseline that flatters
  * protobufjs). @opentelemetry/otlp-transformer ships only serializers, no request deserializer.
  *
- *   node --conditions=vigil-source --import tsx bench/ingest-decode/run.ts [--quick] [--seconds N] [--batch 512] [--only-vigil] [--json]
+ *   node --conditions=vigil-source --import tsx bench/ingest-decode/run.ts [--quick] [--seconds N] [--batch 512] [--only-vigil] [--json] [--filter TEXT]
+ *
+ * --filter keeps only the contenders whose name contains TEXT (e.g. "normalise+cost" to profile one).
  */
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -257,9 +259,14 @@ if (!args.includes('--only-vigil')) {
     },
   ]);
 }
+const filterAt = args.indexOf('--filter');
+if (filterAt >= 0) {
+  const text = args[filterAt + 1] ?? '';
+  for (let i = contenders.length - 1; i >= 0; i--) if (!contenders[i][0].includes(text)) contenders.splice(i, 1);
+}
 console.log(`${rounds} interleaved rounds, medians:`);
 const res = compare(contenders, rounds);
-if (res.has(BASE)) {
+if (res.has(BASE) && res.has(VIGIL) && res.has(VIGIL_REDACT)) {
   const base = res.get(BASE) as number;
   console.log(
     `ratio vigil / protobufjs: ${((res.get(VIGIL) as number) / base).toFixed(2)}x  (with redaction: ${((res.get(VIGIL_REDACT) as number) / base).toFixed(2)}x)`,

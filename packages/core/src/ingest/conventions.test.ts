@@ -280,6 +280,35 @@ describe('conventions through the OTLP decoder', () => {
     assert.deepEqual([s.input, s.output], ['hi', 'hello']);
   });
 
+  test('indexed prompt keys decode as through mapSpanConventions (leading zeros, huge index, near misses)', () => {
+    const attrs: Attributes = {
+      'gen_ai.prompt.007.role': 'user',
+      'gen_ai.prompt.007.content': 'seven',
+      'gen_ai.prompt.2.content': 'two',
+      'gen_ai.prompt.99999999999.content': 'huge',
+      'gen_ai.prompt.99999999999.role': 'tool',
+      'gen_ai.prompt.x.content': 'kept as an attribute',
+      'llm.output_messages.1.message.role': 'assistant',
+      'llm.output_messages.1.message.content': 'out',
+      'gen_ai.completion.0.role': '',
+      'gen_ai.completion.0.content': 'first',
+    };
+    const s = decode(attrs);
+    const expected = cols(attrs);
+    assert.equal(s.input, expected.input);
+    assert.equal(s.output, expected.output);
+    assert.equal(s.input, 'two\n\nuser: seven\n\ntool: huge');
+    assert.equal(s.output, 'first\n\nassistant: out');
+    assert.deepEqual(Object.keys(s.attributes).sort(), [
+      'gen_ai.completion.0.role',
+      'gen_ai.prompt.007.role',
+      'gen_ai.prompt.99999999999.role',
+      'gen_ai.prompt.x.content',
+      'llm.output_messages.1.message.role',
+      'resource',
+    ]);
+  });
+
   test('an explicit cost attribute is used as is', () => {
     const s = decode({ 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 10, 'vigil.cost_usd': 1.5 });
     assert.equal(s.costUsd, 1.5);

@@ -179,17 +179,29 @@ interface Indexed {
   content?: string;
 }
 
-function addIndexed(list: Indexed[], index: number, field: string, value: string): void {
-  let item = list.find((x) => x.index === index);
-  if (!item) {
+function addIndexed(list: Indexed[], index: number, content: boolean, value: string): void {
+  let item: Indexed | undefined;
+  for (let i = 0; i < list.length; i++) {
+    if (list[i].index === index) {
+      item = list[i];
+      break;
+    }
+  }
+  if (item === undefined) {
     item = { index };
     list.push(item);
   }
-  if (field === 'role') item.role = value;
-  else item.content = value;
+  if (content) item.content = value;
+  else item.role = value;
 }
 
 function joinMessages(list: Indexed[]): string | null {
+  // One message (the common case): no filter/sort/map arrays.
+  if (list.length === 1) {
+    const x = list[0];
+    if (x.content === undefined) return null;
+    return x.role ? `${x.role}: ${x.content}` : x.content;
+  }
   const parts = list
     .filter((x) => x.content !== undefined)
     .sort((a, b) => a.index - b.index)
@@ -238,11 +250,16 @@ function fromEvents(events: SpanEvent[]): { input: string | null; output: string
 }
 
 const TAG_NONE = 0;
+/** An indexed-looking key whose index is too large to encode: parsed again at each use. */
 const TAG_INDEXED = -2;
+/** Tags at or below this encode a parsed indexed key: -(TAG_PARSED_BASE + (index << 2 | output << 1 | content)). */
+const TAG_PARSED_BASE = 3;
+const MAX_ENCODED_INDEX = 0xfffff;
 
 /**
- * A key's role as one small integer, cacheable per distinct key: 0 none, -2 an indexed
- * prompt/completion key, else (column << 4) | (precedence + 1).
+ * A key's role as one small integer, cacheable per distinct key: 0 none, else (column << 4) |
+ * (precedence + 1) for a column key, negative for an indexed prompt/completion key (its regex
+ * parse encoded, so it runs once per distinct key rather than once per attribute).
  */
 export function conventionTag(key: string): number {
   const hit = KEY_MAP.get(key);
@@ -252,8 +269,18 @@ export function conventionTag(key: string): number {
     key.startsWith('gen_ai.completion.') ||
     key.startsWith('llm.input_messages.') ||
     key.startsWith('llm.output_messages.')
-  )
-    return TAG_INDEXED;
+  ) {
+    let m = INDEXED_INPUT.exec(key);
+    let output = 0;
+    if (m === null) {
+      m = INDEXED_OUTPUT.exec(key);
+      output = 1;
+    }
+    if (m === null) return TAG_NONE;
+    const index = Number(m[1]);
+    if (!(index <= MAX_ENCODED_INDEX)) return TAG_INDEXED;
+    return -(TAG_PARSED_BASE + ((index << 2) | (output << 1) | (m[2] === 'content' ? 1 : 0)));
+  }
   return TAG_NONE;
 }
 
@@ -303,25 +330,37 @@ export class ConventionScanner {
       }
       return col === Col.Input || col === Col.Output ? PAYLOAD : KEEP;
     }
-    // TAG_INDEXED: prompt/completion keys (OpenLLMetry gen_ai.prompt.N.*, OpenInference llm.*_messages.N.*).
-    let m = INDEXED_INPUT.exec(key);
-    let output = false;
-    if (m === null) {
-      m = INDEXED_OUTPUT.exec(key);
-      output = true;
+    // Indexed prompt/completion keys (OpenLLMetry gen_ai.prompt.N.*, OpenInference llm.*_messages.N.*).
+    let index: number;
+    let output: boolean;
+    let content: boolean;
+    if (tag === TAG_INDEXED) {
+      let m = INDEXED_INPUT.exec(key);
+      output = false;
+      if (m === null) {
+        m = INDEXED_OUTPUT.exec(key);
+        output = true;
+      }
+      if (m === null) return KEEP;
+      index = Number(m[1]);
+      content = m[2] === 'content';
+    } else {
+      const bits = -tag - TAG_PARSED_BASE;
+      index = bits >>> 2;
+      output = (bits & 2) !== 0;
+      content = (bits & 1) !== 0;
     }
-    if (m === null) return KEEP;
     const t = text(v);
     if (t !== null) {
       if (output) {
         this.outputList ??= [];
-        addIndexed(this.outputList, Number(m[1]), m[2], t);
+        addIndexed(this.outputList, index, content, t);
       } else {
         this.inputList ??= [];
-        addIndexed(this.inputList, Number(m[1]), m[2], t);
+        addIndexed(this.inputList, index, content, t);
       }
     }
-    return m[2] === 'content' ? PAYLOAD : KEEP;
+    return content ? PAYLOAD : KEEP;
   }
 
   /** Resolves the columns; `otlpKind` 2 (server) / 3 (client) with http.* attributes means an HTTP span. */

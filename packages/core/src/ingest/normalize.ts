@@ -88,6 +88,70 @@ export function capStrings(attrs: Attributes, ctx: NormalizeContext): number {
   return n;
 }
 
+/**
+ * Builds SpanRecords with a constructor instead of an object literal: V8 pretenures a literal site
+ * whose objects survive scavenges (a request's rows do), after which every young string a record
+ * points to is an old-to-new reference that the scavenger keeps copying until promotion (measured:
+ * a third of decode CPU in GC). Constructor instances have no allocation site. The prototype is
+ * Object.prototype, so records stay plain objects with the same own keys in the same order.
+ */
+function SpanRecordInit(
+  this: SpanRecord,
+  project: SpanRecord['project'],
+  traceId: SpanRecord['traceId'],
+  spanId: SpanRecord['spanId'],
+  parentSpanId: SpanRecord['parentSpanId'],
+  serviceName: SpanRecord['serviceName'],
+  name: SpanRecord['name'],
+  kind: SpanRecord['kind'],
+  startUs: SpanRecord['startUs'],
+  endUs: SpanRecord['endUs'],
+  status: SpanRecord['status'],
+  statusMessage: SpanRecord['statusMessage'],
+  model: SpanRecord['model'],
+  provider: SpanRecord['provider'],
+  inputTokens: SpanRecord['inputTokens'],
+  outputTokens: SpanRecord['outputTokens'],
+  costUsd: SpanRecord['costUsd'],
+  agentId: SpanRecord['agentId'],
+  agentName: SpanRecord['agentName'],
+  agentVersion: SpanRecord['agentVersion'],
+  sessionId: SpanRecord['sessionId'],
+  userId: SpanRecord['userId'],
+  attributes: SpanRecord['attributes'],
+  events: SpanRecord['events'],
+  input: SpanRecord['input'],
+  output: SpanRecord['output'],
+): void {
+  this.project = project;
+  this.traceId = traceId;
+  this.spanId = spanId;
+  this.parentSpanId = parentSpanId;
+  this.serviceName = serviceName;
+  this.name = name;
+  this.kind = kind;
+  this.startUs = startUs;
+  this.endUs = endUs;
+  this.status = status;
+  this.statusMessage = statusMessage;
+  this.model = model;
+  this.provider = provider;
+  this.inputTokens = inputTokens;
+  this.outputTokens = outputTokens;
+  this.costUsd = costUsd;
+  this.agentId = agentId;
+  this.agentName = agentName;
+  this.agentVersion = agentVersion;
+  this.sessionId = sessionId;
+  this.userId = userId;
+  this.attributes = attributes;
+  this.events = events;
+  this.input = input;
+  this.output = output;
+}
+SpanRecordInit.prototype = Object.prototype;
+const SpanRecordObject = SpanRecordInit as unknown as new (...args: Parameters<typeof SpanRecordInit>) => SpanRecord;
+
 const STATUS: SpanStatus[] = ['unset', 'ok', 'error'];
 
 function normalizeEvents(events: SpanEvent[], ctx: NormalizeContext, stats: DecodeStats): SpanEvent[] {
@@ -126,11 +190,14 @@ export function normalizeSpan(
     out.reject(`span ${raw.spanId}: end time is before start time`);
     return null;
   }
-  const tp =
-    timeProblem(raw.startUs, ctx, `span ${raw.spanId} start time`) ??
-    timeProblem(raw.endUs, ctx, `span ${raw.spanId} end time`);
-  if (tp !== null) {
-    out.reject(tp);
+  // Bounds first: the messages are only built for a span that fails (no strings per good span).
+  const lo = ctx.nowUs - ctx.limits.maxAgeMs * 1000;
+  const hi = ctx.nowUs + ctx.limits.maxFutureSkewMs * 1000;
+  if (raw.startUs < lo || raw.startUs > hi || raw.endUs < lo || raw.endUs > hi) {
+    out.reject(
+      timeProblem(raw.startUs, ctx, `span ${raw.spanId} start time`) ??
+        (timeProblem(raw.endUs, ctx, `span ${raw.spanId} end time`) as string),
+    );
     return null;
   }
 
@@ -149,34 +216,34 @@ export function normalizeSpan(
   }
 
   const serviceAttr = attrs['service.name'];
-  return {
-    project: ctx.project,
-    traceId: raw.traceId,
-    spanId: raw.spanId,
-    parentSpanId: raw.parentSpanId === '' || raw.parentSpanId === ZERO_SPAN_ID ? null : raw.parentSpanId,
-    serviceName:
-      res.serviceName !== 'unknown_service' || typeof serviceAttr !== 'string' ? res.serviceName : serviceAttr,
-    name: raw.name,
-    kind: cols.kind,
-    startUs: raw.startUs,
-    endUs: raw.endUs,
-    status: STATUS[raw.statusCode] ?? 'unset',
-    statusMessage: raw.statusMessage === '' ? null : raw.statusMessage,
-    model: cols.model,
-    provider: cols.provider,
-    inputTokens: cols.inputTokens,
-    outputTokens: cols.outputTokens,
-    costUsd: cost,
-    agentId: cols.agentId,
-    agentName: cols.agentName,
-    agentVersion: cols.agentVersion,
-    sessionId: cols.sessionId,
-    userId: cols.userId,
-    attributes: attrs,
-    events: raw.events.length === 0 ? raw.events : normalizeEvents(raw.events, ctx, out.stats),
-    input: payload(cols.input, ctx, out.stats),
-    output: payload(cols.output, ctx, out.stats),
-  };
+  // Arguments are evaluated in field order, as the literal's values were (events, then input, output).
+  return new SpanRecordObject(
+    ctx.project,
+    raw.traceId,
+    raw.spanId,
+    raw.parentSpanId === '' || raw.parentSpanId === ZERO_SPAN_ID ? null : raw.parentSpanId,
+    res.serviceName !== 'unknown_service' || typeof serviceAttr !== 'string' ? res.serviceName : serviceAttr,
+    raw.name,
+    cols.kind,
+    raw.startUs,
+    raw.endUs,
+    STATUS[raw.statusCode] ?? 'unset',
+    raw.statusMessage === '' ? null : raw.statusMessage,
+    cols.model,
+    cols.provider,
+    cols.inputTokens,
+    cols.outputTokens,
+    cost,
+    cols.agentId,
+    cols.agentName,
+    cols.agentVersion,
+    cols.sessionId,
+    cols.userId,
+    attrs,
+    raw.events.length === 0 ? raw.events : normalizeEvents(raw.events, ctx, out.stats),
+    payload(cols.input, ctx, out.stats),
+    payload(cols.output, ctx, out.stats),
+  );
 }
 
 const SEVERITY_TEXT = ['', 'TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];

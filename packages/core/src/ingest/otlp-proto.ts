@@ -3,7 +3,7 @@
  * Messages are walked in place; unknown fields are skipped as protobuf requires.
  */
 import type { Attributes, AttributeValue, SpanEvent } from '../model/telemetry.js';
-import { ConventionScanner, conventionTag, PAYLOAD } from './conventions.js';
+import { ConventionScanner, conventionTag, PAYLOAD, type SpanColumns } from './conventions.js';
 import { bytesToBase64, bytesToHex, setOwn } from './hex.js';
 import { stringLimit } from './normalize.js';
 import { KEY_TAG_UNSET, KEY_TAGS, ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './proto-reader.js';
@@ -320,23 +320,30 @@ function readStatus(c: Ctx, end: number, span: RawSpan): void {
   }
 }
 
+/**
+ * A class, not an object literal: V8 pretenures literal sites whose objects survive a scavenge (a
+ * request's spans do), which puts every span's attribute map in old space and makes each value
+ * stored into it an old-to-new pointer. Instances never reach the output (normalizeSpan copies).
+ */
+class ProtoSpan implements RawSpan {
+  traceId = '';
+  spanId = '';
+  parentSpanId = '';
+  name = '';
+  kind = 0;
+  startUs = 0;
+  endUs = 0;
+  attributes: Attributes = {};
+  attributeCount = 0;
+  events: SpanEvent[] = [];
+  statusCode = 0;
+  statusMessage = '';
+  cols: SpanColumns | null = null;
+}
+
 function readSpan(c: Ctx, end: number): RawSpan {
   const r = c.r;
-  const span: RawSpan = {
-    traceId: '',
-    spanId: '',
-    parentSpanId: '',
-    name: '',
-    kind: 0,
-    startUs: 0,
-    endUs: 0,
-    attributes: {},
-    attributeCount: 0,
-    events: [],
-    statusCode: 0,
-    statusMessage: '',
-    cols: null,
-  };
+  const span = new ProtoSpan();
   c.scanner.reset();
   while (r.pos < end) {
     const tag = r.uint32();

@@ -97,6 +97,42 @@ function llmTrace(): ReadableSpan[] {
 }
 
 describe('decodeOtlpTraces', () => {
+  test('records are plain objects with the SpanRecord keys in declaration order', () => {
+    const res = decodeOtlpTraces(ProtobufTraceSerializer.serializeRequest(llmTrace()) as Uint8Array, 'protobuf', ctx());
+    assert.equal(res.rows.length, 2);
+    for (const row of res.rows) {
+      assert.equal(Object.getPrototypeOf(row), Object.prototype);
+      assert.equal(row.constructor, Object);
+      assert.deepEqual(Object.keys(row), [
+        'project',
+        'traceId',
+        'spanId',
+        'parentSpanId',
+        'serviceName',
+        'name',
+        'kind',
+        'startUs',
+        'endUs',
+        'status',
+        'statusMessage',
+        'model',
+        'provider',
+        'inputTokens',
+        'outputTokens',
+        'costUsd',
+        'agentId',
+        'agentName',
+        'agentVersion',
+        'sessionId',
+        'userId',
+        'attributes',
+        'events',
+        'input',
+        'output',
+      ]);
+    }
+  });
+
   for (const format of ['protobuf', 'json'] as const) {
     test(`${format}: every column of spans produced by the OpenTelemetry SDK`, () => {
       const spans = llmTrace();
