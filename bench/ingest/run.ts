@@ -10,9 +10,9 @@
  *     [-- <vigil serve flags>]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SpanRecord } from '@vigil/core';
@@ -83,6 +83,42 @@ function cpuSeconds(pid: number, tid?: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** Machine-wide CPU jiffies from /proc/stat: busy (user+nice+system+irq+softirq), iowait, total. */
+function machineCpu(): { busy: number; iowait: number; total: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already in user).
+    const [user, nice, system, idle, iowait, irq, softirq, steal = 0] = f;
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy, iowait, total: busy + idle + iowait };
+  } catch {
+    return { busy: Number.NaN, iowait: Number.NaN, total: Number.NaN };
+  }
+}
+
+/** CPU seconds per thread (keyed by name and id, the JS thread apart), to see where the non-JS CPU goes. */
+function cpuByThread(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    let name = 'JS thread';
+    if (Number(tid) !== pid) {
+      try {
+        name = `${readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()}#${tid}`;
+      } catch {
+        continue;
+      }
+    }
+    out.set(name, (out.get(name) ?? 0) + cpuSeconds(pid, Number(tid)));
+  }
+  return out;
 }
 
 async function startServer(dataDir: string, profDir: string): Promise<{ proc: ChildProcess; port: number }> {
@@ -209,6 +245,9 @@ async function main() {
   const m0 = performance.now();
   const cpu0 = cpuSeconds(pid);
   const main0 = cpuSeconds(pid, pid);
+  const threads0 = cpuByThread(pid);
+  const machine0 = machineCpu();
+  const client0 = process.cpuUsage();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   measuring = false;
   const elapsed = (performance.now() - m0) / 1000;
@@ -216,6 +255,17 @@ async function main() {
   // The JS thread (HTTP, decode, appender) is the serial part: its CPU per span bounds what one
   // server process can take when cores are free.
   const mainCpuS = cpuSeconds(pid, pid) - main0;
+  const machine1 = machineCpu();
+  const clientCpu = process.cpuUsage(client0);
+  const machineTotal = machine1.total - machine0.total;
+  const machineBusyPct = ((machine1.busy - machine0.busy) / machineTotal) * 100;
+  const machineIowaitPct = ((machine1.iowait - machine0.iowait) / machineTotal) * 100;
+  const clientCpuS = (clientCpu.user + clientCpu.system) / 1e6;
+  const threadUs = [...cpuByThread(pid)]
+    .map(([name, s]) => [name, ((s - (threads0.get(name) ?? 0)) / Math.max(1, acked)) * 1e6] as const)
+    .filter(([, us]) => us >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8);
   stop = true;
   await Promise.all(workers);
   agent.destroy();
@@ -256,6 +306,12 @@ async function main() {
   console.log(
     `  JS thread CPU: ${mainCpuS.toFixed(1)} s → ${((mainCpuS / acked) * 1e6).toFixed(1)} µs per span, ceiling ≈ ${Math.round(acked / mainCpuS).toLocaleString('en')} spans/s with free cores`,
   );
+  // Everything else on the machine competes for the same cores: a busy figure well above
+  // (server + client) CPU means the run was disturbed.
+  console.log(
+    `  machine: ${machineBusyPct.toFixed(0)}% busy, ${machineIowaitPct.toFixed(0)}% iowait; load generator (this process) ${clientCpuS.toFixed(1)} CPU-s, server ${serverCpuS.toFixed(1)} CPU-s of ${(elapsed * cpus().length).toFixed(0)}`,
+  );
+  console.log(`  CPU µs per span by thread: ${threadUs.map(([n, us]) => `${n} ${us.toFixed(1)}`).join(', ')}`);
   if (errors || rejected429) console.log(`  non-200 answers: ${rejected429} × 429, ${errors} other`);
 
   let raw: number | null = null;

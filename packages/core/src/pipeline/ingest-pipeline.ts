@@ -2,9 +2,10 @@
  * The ingest pipeline's write half: a bounded queue in front of the Store with group commit.
  *
  * Many submitted batches share one appender commit; `submit` resolves only once its rows are
- * durable, so an HTTP handler can ack after `await submit(...)`. One flush runs at a time while the
- * next accumulates; a flush starts when `flushRows` rows are waiting or `flushMs` after the oldest
- * waiting row arrived, whichever is first. The queue is bounded: a batch that would take the
+ * durable, so an HTTP handler can ack after `await submit(...)`. Up to `maxInFlight` flushes run at
+ * once (a store that commits concurrently then overlaps one commit's CPU work with another's fsync)
+ * while the next accumulates; a flush starts when `flushRows` rows are waiting or `flushMs` after
+ * the oldest waiting row arrived, whichever is first. The queue is bounded: a batch that would take the
  * waiting rows past `maxQueueRows` is refused at once with QueueFullError (HTTP 429), so memory
  * stays bounded however far the database lags.
  */
@@ -48,6 +49,8 @@ export interface PipelineOptions {
   flushRows: number;
   /** Flush at the latest this long after the oldest waiting row arrived. */
   flushMs: number;
+  /** Flushes committing at once (default 2; 1 serialises commits). */
+  maxInFlight?: number;
 }
 
 export interface PipelineStats {
@@ -107,7 +110,8 @@ export class IngestPipeline {
   private queue: Waiting[] = [];
   private queuedRows = 0;
   private inFlightRows = 0;
-  private inFlight: Promise<void> | null = null;
+  /** Flushes committing now. */
+  private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   /** When the oldest waiting row arrived (ms, performance.now()); the flushMs deadline runs from it. */
   private oldestAt = 0;
@@ -175,18 +179,23 @@ export class IngestPipeline {
   async close(): Promise<void> {
     this.closing = true;
     this.clearTimer();
-    while (this.inFlight || this.queue.length > 0) {
-      if (this.inFlight) await this.inFlight.catch(() => {});
-      else this.startFlush();
-    }
+    await this.drain();
   }
 
   /** Flushes now whatever is queued (tests, shutdown) and waits for the queue to drain. */
   async flush(): Promise<void> {
-    while (this.inFlight || this.queue.length > 0) {
-      if (this.inFlight) await this.inFlight.catch(() => {});
-      else this.startFlush();
+    await this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.inFlight.size > 0 || this.queue.length > 0) {
+      if (this.queue.length > 0 && this.inFlight.size < this.maxInFlight) this.startFlush();
+      else await Promise.race(this.inFlight).catch(() => {});
     }
+  }
+
+  private get maxInFlight(): number {
+    return Math.max(1, this.opts.maxInFlight ?? 2);
   }
 
   private retryAfterS(): number {
@@ -196,7 +205,7 @@ export class IngestPipeline {
   }
 
   private schedule(): void {
-    if (this.inFlight || this.queue.length === 0) return;
+    if (this.inFlight.size >= this.maxInFlight || this.queue.length === 0) return;
     const due = this.oldestAt + this.opts.flushMs;
     if (this.queuedRows >= this.opts.flushRows || this.closing || performance.now() >= due) {
       this.startFlush();
@@ -226,13 +235,14 @@ export class IngestPipeline {
     const rows = this.queuedRows;
     this.queue = [];
     this.queuedRows = 0;
-    this.inFlightRows = rows;
-    this.inFlight = this.commit(taken, rows).finally(() => {
-      this.inFlight = null;
-      this.inFlightRows = 0;
+    this.inFlightRows += rows;
+    const flight: Promise<void> = this.commit(taken, rows).finally(() => {
+      this.inFlight.delete(flight);
+      this.inFlightRows -= rows;
       // Rows that arrived during the flush may already be due.
       this.schedule();
     });
+    this.inFlight.add(flight);
   }
 
   private async commit(taken: Waiting[], rows: number): Promise<void> {

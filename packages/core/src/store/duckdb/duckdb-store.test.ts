@@ -32,10 +32,11 @@ describe('DuckDbStore specifics', () => {
   test('acknowledged commits survive kill -9 of the writing process', () => {
     const path = join(root, 'kill9', 'vigil.duckdb');
     // The child commits 3 batches, prints after each acknowledgement, then SIGKILLs itself without
-    // closing the store (no checkpoint): only the WAL can bring the rows back.
+    // closing the store (no checkpoint): only the WAL can bring the rows back. Its rollups are never
+    // flushed (write-behind), so the reopened store must rebuild them from the spans.
     const child = `
       import { DuckDbStore } from ${JSON.stringify(new URL('./duckdb-store.ts', import.meta.url).pathname)};
-      const s = await DuckDbStore.open(${JSON.stringify(path)});
+      const s = await DuckDbStore.open(${JSON.stringify(path)}, { rollupFlushMs: 0 });
       for (let b = 0; b < 3; b++) {
         const a = s.appender();
         const spans = [];
@@ -69,6 +70,11 @@ describe('DuckDbStore specifics', () => {
         }
         const m = await s.latestMetrics('k', { fromUs: 0, toUs: 2e15 }, 'x');
         assert.equal(m[0].value, 2);
+        // Whole hours: answered from the rollups, which must count every acknowledged span.
+        const stats = await s.modelStats('k', { fromUs: 0, toUs: 2e15 });
+        assert.equal(stats.calls, 6000);
+        assert.equal(stats.inputTokens, 3 * ((1999 * 2000) / 2));
+        assert.ok(Math.abs(stats.costUsd - 3000) < 1e-6, String(stats.costUsd));
       } finally {
         await s.close();
       }
@@ -90,7 +96,7 @@ describe('DuckDbStore specifics', () => {
     inst.closeSync();
     assert.deepEqual(
       rows.map((r) => r[0]),
-      [1, 2, 3, 4, 5],
+      [1, 2, 3, 4, 5, 6],
     );
   });
 

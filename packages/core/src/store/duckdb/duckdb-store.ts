@@ -1,7 +1,7 @@
 /**
- * DuckDB implementation of the Store: one file, one writer connection (every write, serialised by a
- * lock, so appender transactions and small updates never conflict), and a few reader connections
- * so dashboard queries run in parallel and never wait behind a group commit.
+ * DuckDB implementation of the Store: one file, writer connections (group commits run concurrently,
+ * one per commit slot, every other write alone: writer-gate.ts), and a few reader connections so
+ * dashboard queries run in parallel and never wait behind a group commit.
  *
  * Durability: DuckDB writes committed transactions to its WAL and fsyncs it before COMMIT returns,
  * so an appender commit that resolved survives kill -9 (tested in duckdb-store.test.ts).
@@ -37,14 +37,8 @@ import * as al from './alerting.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { MIGRATIONS } from './migrations.js';
 import * as rq from './rollup-queries.js';
-import {
-  accumulateRollups,
-  appendRollups,
-  compactAfterCommit,
-  compactAll,
-  deleteRollupsBefore,
-  RollupCompactor,
-} from './rollups.js';
+import { insertMarkers, RollupWriteBehind, recoverDirtyHours } from './rollup-write-behind.js';
+import { compactAfterCommit, compactAll, deleteRollupsBefore, RollupCompactor } from './rollups.js';
 import { SpanSeriesCache } from './series-cache.js';
 import { num, type Param, query, tsLit, usCol, values } from './sql.js';
 import {
@@ -57,6 +51,7 @@ import {
   traceIndexRows,
 } from './table-columns.js';
 import * as tq from './telemetry-queries.js';
+import { WriterGate } from './writer-gate.js';
 
 export interface DuckDbStoreOptions {
   /** Reader connections for concurrent queries (default 4). */
@@ -78,32 +73,27 @@ export interface DuckDbStoreOptions {
    * rollups are maintained either way.
    */
   rollupQueries?: boolean;
+  /**
+   * How often rollups of committed spans are written (ms, default 1000; 0: only before rollup
+   * queries, at close, or when many are pending). See rollup-write-behind.ts.
+   */
+  rollupFlushMs?: number;
+  /**
+   * Group commits that may run at once, each on its own connection (default 2: one fills its
+   * chunks while the other is written and fsynced; writer-gate.ts).
+   */
+  commitSlots?: number;
 }
 
-/** A FIFO mutex: the writer connection runs one transaction at a time. */
-class Lock {
-  private tail: Promise<void> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn);
-    this.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
-  }
+/** A commit slot: a writer connection with its own chunk writers (they reuse buffers per connection). */
+interface WriterSlot {
+  conn: DuckDBConnection;
+  chunks: ReturnType<typeof chunkWriters>;
 }
 
-export class DuckDbStore implements Store {
-  readonly backend = 'duckdb' as const;
-  private readonly lock = new Lock();
-  private readerBusy: number[];
-  private closed = false;
-  /** Exact per-bucket results cache for span series; this connection set is the only writer. */
-  readonly seriesCache = new SpanSeriesCache();
-  /** Picks the hours whose partial rollup rows to merge after commits (rollups.ts). */
-  private readonly rollupCompactor = new RollupCompactor();
-  /** One chunk writer per telemetry table, used by the writer connection only (commits are serialised). */
-  private readonly chunkWriters = {
+/** One chunk writer per telemetry table. */
+function chunkWriters() {
+  return {
     spans: new ChunkWriter(SPAN_COLUMNS),
     traceIndex: new ChunkWriter(TRACE_INDEX_COLUMNS),
     metrics: new ChunkWriter(METRIC_COLUMNS),
@@ -111,15 +101,31 @@ export class DuckDbStore implements Store {
     starts: new ChunkWriter(AGENT_RUN_COLUMNS),
     ends: new ChunkWriter(AGENT_RUN_END_COLUMNS),
   };
+}
+
+export class DuckDbStore implements Store {
+  readonly backend = 'duckdb' as const;
+  private readerBusy: number[];
+  private closed = false;
+  /** Exact per-bucket results cache for span series; this connection set is the only writer. */
+  readonly seriesCache = new SpanSeriesCache();
+  /** Picks the hours whose partial rollup rows to merge after commits (rollups.ts). */
+  private readonly rollupCompactor = new RollupCompactor();
+  /** Rollups of committed spans not yet written (rollup-write-behind.ts). */
+  private readonly rollups = new RollupWriteBehind();
+  private rollupTimer: NodeJS.Timeout | null = null;
+  /** Concurrent group commits, one per writer slot; every other write alone (writer-gate.ts). */
+  private readonly gate: WriterGate<WriterSlot>;
 
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
-    private readonly writer: DuckDBConnection,
+    private readonly writers: DuckDBConnection[],
     private readonly readers: DuckDBConnection[],
     private readonly stats: Pick<typeof rq, 'agentStats' | 'modelStats' | 'spanSeries'> = rq,
   ) {
     this.readerBusy = readers.map(() => 0);
+    this.gate = new WriterGate(writers.map((conn) => ({ conn, chunks: chunkWriters() })));
   }
 
   /** Opens (creating if needed) the database file and runs pending migrations. */
@@ -130,11 +136,18 @@ export class DuckDbStore implements Store {
     if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
     config.checkpoint_threshold = opts.checkpointThreshold ?? '256MB';
     const instance = await DuckDBInstance.create(path, config);
-    const writer = await instance.connect();
+    const writers: DuckDBConnection[] = [];
+    for (let i = 0; i < Math.max(1, opts.commitSlots ?? 2); i++) writers.push(await instance.connect());
     const readers: DuckDBConnection[] = [];
     for (let i = 0; i < (opts.readers ?? 4); i++) readers.push(await instance.connect());
-    const store = new DuckDbStore(path, instance, writer, readers, opts.rollupQueries === false ? tq : rq);
+    const store = new DuckDbStore(path, instance, writers, readers, opts.rollupQueries === false ? tq : rq);
     await store.migrate();
+    await store.recoverRollups();
+    const every = opts.rollupFlushMs ?? 1000;
+    if (every > 0) {
+      store.rollupTimer = setInterval(() => store.flushRollups().catch(() => {}), every);
+      store.rollupTimer.unref();
+    }
     return store;
   }
 
@@ -151,9 +164,10 @@ export class DuckDbStore implements Store {
     }
   }
 
+  /** Runs a write alone on the writer connection (no commit runs meanwhile). */
   private write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     this.assertOpen();
-    return this.lock.run(() => fn(this.writer));
+    return this.gate.alone((slot) => fn(slot.conn));
   }
 
   private assertOpen(): void {
@@ -186,13 +200,16 @@ export class DuckDbStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    // Wait for the last write, then checkpoint so the next open does not replay the WAL.
-    await this.lock.run(async () => {
-      await this.writer.run('CHECKPOINT').catch(() => {});
+    if (this.rollupTimer) clearInterval(this.rollupTimer);
+    // Wait for the last write, write pending rollups, then checkpoint so the next open does not
+    // replay the WAL (or recompute hours: a failed flush leaves markers for the next open).
+    await this.gate.alone(async ({ conn }) => {
+      await this.flushRollupsLocked(conn).catch(() => {});
+      await conn.run('CHECKPOINT').catch(() => {});
     });
     this.closed = true;
     for (const r of this.readers) r.closeSync();
-    this.writer.closeSync();
+    for (const w of this.writers) w.closeSync();
     this.instance.closeSync();
   }
 
@@ -205,19 +222,17 @@ export class DuckDbStore implements Store {
    * lands in the transaction's local storage and becomes visible and durable only at COMMIT.
    */
   async commitBatch(b: PendingBatch): Promise<void> {
-    await this.write(async (c) => {
-      let rollups: ReturnType<typeof accumulateRollups> = [];
+    this.assertOpen();
+    await this.gate.commit(async ({ conn: c, chunks: w }) => {
+      const spans = b.spans.length ? flatten(b.spans) : [];
+      const hours = this.rollups.unmarkedHours(spans);
       await c.run('BEGIN TRANSACTION');
       try {
         const nowUs = Date.now() * 1000;
-        const w = this.chunkWriters;
-        if (b.spans.length) {
-          const spans = flatten(b.spans);
+        if (spans.length) {
           await appendChunks(c, 'spans', w.spans, spans);
           await appendChunks(c, 'trace_index', w.traceIndex, traceIndexRows(spans));
-          // Hourly rollups of the same spans, in the same transaction (rollups.ts).
-          rollups = accumulateRollups(spans);
-          await appendRollups(c, rollups);
+          await insertMarkers(c, hours);
         }
         if (b.metrics.length) await appendChunks(c, 'metrics', w.metrics, flatten(b.metrics));
         if (b.logs.length) await appendChunks(c, 'logs', w.logs, flatten(b.logs));
@@ -230,20 +245,65 @@ export class DuckDbStore implements Store {
             flatten(b.ends).map((r) => ({ project: r.project, spanId: r.spanId, endUs: nowUs })),
           );
         await c.run('COMMIT');
-        // Only after COMMIT: invalidating earlier could let a query cache pre-commit results.
-        for (const rows of b.spans) this.seriesCache.noteSpans(rows);
       } catch (e) {
         await c.run('ROLLBACK').catch(() => {});
         throw e;
       }
-      this.rollupCompactor.note(rollups);
-      await compactAfterCommit(c, this.rollupCompactor.due());
+      if (spans.length === 0) return;
+      this.rollups.committed(spans, hours);
+      // Only after COMMIT: invalidating earlier could let a query cache pre-commit results.
+      this.seriesCache.noteSpans(spans);
     });
+    // Outside the commit slot: a flush runs alone, after the commits in flight.
+    if (this.rollups.pendingRows >= MAX_PENDING_ROLLUP_ROWS) this.flushRollups().catch(() => {});
+  }
+
+  /** Writes the rollups of every committed span (rollup-write-behind.ts); a no-op when none wait. */
+  async flushRollups(): Promise<void> {
+    if (!this.rollups.pending || this.closed) return;
+    await this.write((c) => this.flushRollupsLocked(c));
+  }
+
+  private async flushRollupsLocked(c: DuckDBConnection): Promise<void> {
+    if (!this.rollups.pending) return;
+    await c.run('BEGIN TRANSACTION');
+    let rows: Awaited<ReturnType<RollupWriteBehind['write']>>;
+    try {
+      rows = await this.rollups.write(c);
+      await c.run('COMMIT');
+    } catch (e) {
+      await c.run('ROLLBACK').catch(() => {});
+      throw e;
+    }
+    this.rollups.flushed();
+    this.rollupCompactor.note(rows);
+    await compactAfterCommit(c, this.rollupCompactor.due());
+  }
+
+  /** Rebuilds rollups of hours whose pending rows a crash lost (rollup-write-behind.ts). */
+  private async recoverRollups(): Promise<void> {
+    await this.write(async (c) => {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        await recoverDirtyHours(c);
+        await c.run('COMMIT');
+      } catch (e) {
+        await c.run('ROLLBACK').catch(() => {});
+        throw e;
+      }
+    });
+  }
+
+  /** Reads rollup tables: committed spans' rollups are written first, so answers include every ack. */
+  private async readRollups<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    await this.flushRollups();
+    return this.read(fn);
   }
 
   /** Merges every hour's partial rollup rows into one row per key (maintenance; commits do it as they go). */
   compactRollups(): Promise<number> {
     return this.write(async (c) => {
+      await this.flushRollupsLocked(c);
       await c.run('BEGIN TRANSACTION');
       try {
         const n = await compactAll(c);
@@ -265,16 +325,16 @@ export class DuckDbStore implements Store {
     return this.read((c) => tq.getTrace(c, project, traceId));
   }
   agentStats(project: string, range: TimeRange): Promise<AgentStats> {
-    return this.read((c) => this.stats.agentStats(c, project, range));
+    return this.readRollups((c) => this.stats.agentStats(c, project, range));
   }
   modelStats(project: string, range: TimeRange): Promise<ModelStats> {
-    return this.read((c) => this.stats.modelStats(c, project, range));
+    return this.readRollups((c) => this.stats.modelStats(c, project, range));
   }
   metricSeries(project: string, q: MetricSeriesQuery): Promise<Series[]> {
     return this.read((c) => tq.metricSeries(c, project, q));
   }
   spanSeries(project: string, q: SpanSeriesQuery): Promise<Series[]> {
-    const compute = (qq: SpanSeriesQuery) => this.read((c) => this.stats.spanSeries(c, project, qq));
+    const compute = (qq: SpanSeriesQuery) => this.readRollups((c) => this.stats.spanSeries(c, project, qq));
     return SpanSeriesCache.cacheable(q.stepMs) ? this.seriesCache.spanSeries(project, q, compute) : compute(q);
   }
   latestMetrics(project: string, range: TimeRange, prefix: string): Promise<MetricPoint[]> {
@@ -287,7 +347,7 @@ export class DuckDbStore implements Store {
     return this.read((c) => agg.serviceMap(c, project, range));
   }
   costBreakdown(project: string, range: TimeRange, groupBy: CostGroupBy, limit: number) {
-    return this.read((c) => agg.costBreakdown(c, project, range, groupBy, limit));
+    return this.readRollups((c) => agg.costBreakdown(c, project, range, groupBy, limit));
   }
   agentDetail(project: string, agentId: string, range: TimeRange) {
     return this.read((c) => agg.agentDetail(c, project, agentId, range));
@@ -505,6 +565,8 @@ export class DuckDbStore implements Store {
   async deleteBefore(cutoffUs: number): Promise<RetentionResult> {
     const cut = tsLit(cutoffUs);
     return this.write(async (c) => {
+      // Pending rollups of spans about to go must not be written after the cut.
+      await this.flushRollupsLocked(c);
       await c.run('BEGIN TRANSACTION');
       try {
         const spans = (await c.run(`DELETE FROM spans WHERE start_time < ${cut}`)).rowsChanged;
@@ -585,6 +647,9 @@ async function appendChunks<R>(
     }
   }
 }
+
+/** Pending rollup rows (keys) that trigger a flush right after a commit: bounds memory and recovery. */
+const MAX_PENDING_ROLLUP_ROWS = 50_000;
 
 function flatten<T>(parts: (readonly T[])[]): readonly T[] {
   if (parts.length === 1) return parts[0];

@@ -12,6 +12,7 @@
  * - Durations are stored precomputed (DOUBLE ms) so latency percentiles read one column.
  */
 import { ALERTING_MIGRATION } from './alerting.js';
+import { ROLLUP_DIRTY_MIGRATION } from './rollup-write-behind.js';
 import { ROLLUP_BY_MODEL_MIGRATION, ROLLUP_MIGRATION } from './rollups.js';
 
 export interface Migration {
@@ -158,4 +159,5 @@ CREATE TABLE alerts (
   ALERTING_MIGRATION,
   ROLLUP_MIGRATION,
   ROLLUP_BY_MODEL_MIGRATION,
+  ROLLUP_DIRTY_MIGRATION,
 ];

@@ -340,6 +340,7 @@ describe('span rollups in the DuckDB store', () => {
     await withConn(path, async (c) => {
       await c.run('DROP TABLE span_rollups');
       await c.run('DROP TABLE span_rollups_by_model');
+      await c.run('DROP TABLE rollup_dirty');
       await c.run('DELETE FROM schema_migrations WHERE version >= 4');
     });
     const s2 = await DuckDbStore.open(path);

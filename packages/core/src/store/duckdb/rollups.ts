@@ -4,11 +4,11 @@
  * min and max, tokens, cost and a DDSketch latency histogram (rollup-sketch.ts). Dashboard
  * statistics and hourly series read these instead of every span (rollup-queries.ts).
  *
- * Maintenance: each commit accumulates its spans into partial rows in JS (accumulateRollups, any
- * write path can call it) and appends them in the same transaction as the spans, so rollups and
- * spans are always consistent. Partial rows of one key are merged at query time by SUM/GROUP BY;
- * RollupCompactor folds them into one row per key for hours that received several commits, so the
- * table stays about as small as the number of distinct keys per hour.
+ * Maintenance: committed spans are accumulated into partial rows in JS (RollupAccumulator) and
+ * appended about once a second and before every rollup query (rollup-write-behind.ts, which also
+ * keeps them crash-consistent with the spans). Partial rows of one key are merged at query time by
+ * SUM/GROUP BY; RollupCompactor folds them into one row per key for hours that received several
+ * flushes, so the table stays about as small as the number of distinct keys per hour.
  *
  * agent_name is part of the key because series filter agents by id or name; it is almost always a
  * function of the agent id, so it adds no rows.
@@ -224,6 +224,11 @@ export class RollupAccumulator {
   rows(): RollupRow[] {
     return this.out;
   }
+
+  /** Number of keys (rows) so far. */
+  get size(): number {
+    return this.out.length;
+  }
 }
 
 /** Partial rollup rows for a batch of spans (one pass). */
@@ -307,7 +312,7 @@ export function coarsen(rows: readonly RollupRow[], level: RollupLevel): RollupR
 }
 
 /**
- * Appends one commit's rollup rows (from accumulateRollups) to every level, in the caller's
+ * Appends partial rollup rows (from a RollupAccumulator) to every level, in the caller's
  * transaction. Only the key columns of a coarser level are meaningful on its rows.
  */
 export async function appendRollups(c: DuckDBConnection, rows: readonly RollupRow[]): Promise<void> {
@@ -390,7 +395,7 @@ export class RollupCompactor {
 
   constructor(private readonly maxPartials = 32) {}
 
-  /** Records the rows of one committed batch. */
+  /** Records the rows of one committed flush. */
   note(rows: readonly RollupRow[]): void {
     const seen = new Set<string>();
     for (const r of rows) {
