@@ -276,6 +276,13 @@ async function main() {
   const prom = await fetch(`http://127.0.0.1:${port}/metrics`)
     .then((r) => r.text())
     .catch(() => '');
+  // Group commits as the server saw them: count, mean rows and mean duration.
+  const sample = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(prom)?.[1] ?? Number.NaN);
+  const flushes = sample('vigil_ingest_flush_duration_seconds_count');
+  if (flushes > 0)
+    console.log(
+      `  group commits: ${flushes} (since start), mean ${Math.round(sample('vigil_ingest_flush_rows_sum') / flushes)} rows, mean ${((sample('vigil_ingest_flush_duration_seconds_sum') / flushes) * 1000).toFixed(1)} ms`,
+    );
   const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(prom)?.[1] ?? Number.NaN) / 1048576;
   const memNow = {
     rss: gauge('process_resident_memory_bytes'),

@@ -115,6 +115,20 @@ describe('ChunkWriter', () => {
     assert.equal(s.getRows()[0][0], 1500);
   });
 
+  test('runs of repeated values (reused slots) read back exactly, across chunk boundaries', async () => {
+    const values = ['same long value beyond twelve bytes', 'short', null, 'ünïcödé repeated value', ''];
+    const rows: Row[] = [];
+    for (let k = 0; k < 6000; k++) {
+      const v = values[Math.floor(k / 7) % values.length];
+      rows.push({ s: v, j: null, t: k, d: k, i: k });
+    }
+    const got = await roundTrip('runs', rows);
+    assert.deepEqual(
+      got.map((r) => r.s),
+      rows.map((r) => r.s),
+    );
+  });
+
   test('lone surrogates become U+FFFD (valid UTF-8) instead of corrupting the column', async () => {
     const got = await roundTrip('surrogates', [
       { s: 'bad \ud800 pair', j: null, t: 0, d: 0, i: 0 },

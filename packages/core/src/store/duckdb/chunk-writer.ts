@@ -158,9 +158,22 @@ export class ChunkWriter<R> {
     let pos = 0;
     let nulls = false;
     let outOfLine = false;
+    // Low-cardinality columns (service, kind, model, agent, ...) often repeat the previous row's
+    // value: its slot (and arena bytes) are reused instead of encoding it again.
+    let prev: string | null = null;
+    let prevRow = 0;
     for (let i = 0; i < n; i++) {
       const v = col.get(rows[start + i]) as string | null | undefined;
       const slot = i << 4;
+      if (v === prev && v !== null) {
+        const from = prevRow << 2;
+        u32[i << 2] = u32[from];
+        u32[(i << 2) + 1] = u32[from + 1];
+        u32[(i << 2) + 2] = u32[from + 2];
+        u32[(i << 2) + 3] = u32[from + 3];
+        offsets[i] = offsets[prevRow];
+        continue;
+      }
       offsets[i] = -1;
       if (v == null) {
         validity[i >>> 5] &= ~(1 << (i & 31));
@@ -205,6 +218,8 @@ export class ChunkWriter<R> {
         pos += len;
         outOfLine = true;
       }
+      prev = v;
+      prevRow = i;
     }
     if (outOfLine) {
       // The arena becomes one string in the vector's heap (one copy); row 0's slot carries it only

@@ -34,22 +34,14 @@ import type {
 } from '../store.js';
 import * as agg from './aggregates.js';
 import * as al from './alerting.js';
-import { ChunkWriter } from './chunk-writer.js';
+import { CommitSlot } from './commit-slot.js';
 import { MIGRATIONS } from './migrations.js';
 import * as rq from './rollup-queries.js';
-import { insertMarkers, RollupWriteBehind, recoverDirtyHours } from './rollup-write-behind.js';
+import { insertMarkers, type ProjectHour, RollupWriteBehind, recoverDirtyHours } from './rollup-write-behind.js';
 import { compactAfterCommit, compactAll, deleteRollupsBefore, RollupCompactor } from './rollups.js';
 import { SpanSeriesCache } from './series-cache.js';
 import { num, type Param, query, tsLit, usCol, values } from './sql.js';
-import {
-  AGENT_RUN_COLUMNS,
-  AGENT_RUN_END_COLUMNS,
-  LOG_COLUMNS,
-  METRIC_COLUMNS,
-  SPAN_COLUMNS,
-  TRACE_INDEX_COLUMNS,
-  traceIndexRows,
-} from './table-columns.js';
+import { traceIndexRows } from './table-columns.js';
 import * as tq from './telemetry-queries.js';
 import { WriterGate } from './writer-gate.js';
 
@@ -61,10 +53,9 @@ export interface DuckDbStoreOptions {
   /** DuckDB memory_limit, e.g. "2GB". */
   memoryLimit?: string;
   /**
-   * WAL size that triggers an automatic checkpoint (default "256MB", DuckDB's own is 16MB). Each
-   * checkpoint rewrites the table's open row group, so frequent small checkpoints under steady
-   * ingest cost far more in total than fewer large ones; the price is a longer WAL replay after a
-   * crash.
+   * WAL size that triggers a checkpoint (default "64MB", DuckDB's own is 16MB). Committed rows
+   * stay in memory until checkpointed, so this bounds memory; each checkpoint rewrites the table's
+   * open row group, so much smaller values cost more CPU under steady ingest.
    */
   checkpointThreshold?: string;
   /**
@@ -85,24 +76,6 @@ export interface DuckDbStoreOptions {
   commitSlots?: number;
 }
 
-/** A commit slot: a writer connection with its own chunk writers (they reuse buffers per connection). */
-interface WriterSlot {
-  conn: DuckDBConnection;
-  chunks: ReturnType<typeof chunkWriters>;
-}
-
-/** One chunk writer per telemetry table. */
-function chunkWriters() {
-  return {
-    spans: new ChunkWriter(SPAN_COLUMNS),
-    traceIndex: new ChunkWriter(TRACE_INDEX_COLUMNS),
-    metrics: new ChunkWriter(METRIC_COLUMNS),
-    logs: new ChunkWriter(LOG_COLUMNS),
-    starts: new ChunkWriter(AGENT_RUN_COLUMNS),
-    ends: new ChunkWriter(AGENT_RUN_END_COLUMNS),
-  };
-}
-
 export class DuckDbStore implements Store {
   readonly backend = 'duckdb' as const;
   private readerBusy: number[];
@@ -115,7 +88,8 @@ export class DuckDbStore implements Store {
   private readonly rollups = new RollupWriteBehind();
   private rollupTimer: NodeJS.Timeout | null = null;
   /** Concurrent group commits, one per writer slot; every other write alone (writer-gate.ts). */
-  private readonly gate: WriterGate<WriterSlot>;
+  private readonly gate: WriterGate<CommitSlot>;
+  private readonly slots: CommitSlot[];
 
   private constructor(
     readonly path: string,
@@ -125,7 +99,8 @@ export class DuckDbStore implements Store {
     private readonly stats: Pick<typeof rq, 'agentStats' | 'modelStats' | 'spanSeries'> = rq,
   ) {
     this.readerBusy = readers.map(() => 0);
-    this.gate = new WriterGate(writers.map((conn) => ({ conn, chunks: chunkWriters() })));
+    this.slots = writers.map((conn) => new CommitSlot(conn));
+    this.gate = new WriterGate(this.slots);
   }
 
   /** Opens (creating if needed) the database file and runs pending migrations. */
@@ -134,7 +109,7 @@ export class DuckDbStore implements Store {
     const config: Record<string, string> = {};
     if (opts.threads) config.threads = String(opts.threads);
     if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
-    config.checkpoint_threshold = opts.checkpointThreshold ?? '256MB';
+    config.checkpoint_threshold = opts.checkpointThreshold ?? '64MB';
     const instance = await DuckDBInstance.create(path, config);
     const writers: DuckDBConnection[] = [];
     for (let i = 0; i < Math.max(1, opts.commitSlots ?? 2); i++) writers.push(await instance.connect());
@@ -205,6 +180,7 @@ export class DuckDbStore implements Store {
     // replay the WAL (or recompute hours: a failed flush leaves markers for the next open).
     await this.gate.alone(async ({ conn }) => {
       await this.flushRollupsLocked(conn).catch(() => {});
+      for (const slot of this.slots) slot.reset();
       await conn.run('CHECKPOINT').catch(() => {});
     });
     this.closed = true;
@@ -214,46 +190,21 @@ export class DuckDbStore implements Store {
   }
 
   appender(): Appender {
-    return new DuckDbAppender(this);
+    this.assertOpen();
+    return new DuckDbAppender({
+      gate: this.gate,
+      rollups: this.rollups,
+      afterCommit: (spans, hours) => this.afterCommit(spans, hours),
+    });
   }
 
-  /**
-   * Writes one group commit. Appenders are created per commit inside the transaction: their flush
-   * lands in the transaction's local storage and becomes visible and durable only at COMMIT.
-   */
-  async commitBatch(b: PendingBatch): Promise<void> {
-    this.assertOpen();
-    await this.gate.commit(async ({ conn: c, chunks: w }) => {
-      const spans = b.spans.length ? flatten(b.spans) : [];
-      const hours = this.rollups.unmarkedHours(spans);
-      await c.run('BEGIN TRANSACTION');
-      try {
-        const nowUs = Date.now() * 1000;
-        if (spans.length) {
-          await appendChunks(c, 'spans', w.spans, spans);
-          await appendChunks(c, 'trace_index', w.traceIndex, traceIndexRows(spans));
-          await insertMarkers(c, hours);
-        }
-        if (b.metrics.length) await appendChunks(c, 'metrics', w.metrics, flatten(b.metrics));
-        if (b.logs.length) await appendChunks(c, 'logs', w.logs, flatten(b.logs));
-        if (b.starts.length) await appendChunks(c, 'agent_runs', w.starts, flatten(b.starts));
-        if (b.ends.length)
-          await appendChunks(
-            c,
-            'agent_run_ends',
-            w.ends,
-            flatten(b.ends).map((r) => ({ project: r.project, spanId: r.spanId, endUs: nowUs })),
-          );
-        await c.run('COMMIT');
-      } catch (e) {
-        await c.run('ROLLBACK').catch(() => {});
-        throw e;
-      }
-      if (spans.length === 0) return;
+  /** After a group commit: its spans' rollups become pending (rollup-write-behind.ts), caches learn of them. */
+  private afterCommit(spans: readonly SpanRecord[], hours: readonly ProjectHour[]): void {
+    if (spans.length > 0) {
       this.rollups.committed(spans, hours);
       // Only after COMMIT: invalidating earlier could let a query cache pre-commit results.
       this.seriesCache.noteSpans(spans);
-    });
+    }
     // Outside the commit slot: a flush runs alone, after the commits in flight.
     if (this.rollups.pendingRows >= MAX_PENDING_ROLLUP_ROWS) this.flushRollups().catch(() => {});
   }
@@ -590,7 +541,7 @@ export class DuckDbStore implements Store {
   }
 }
 
-/** Rows appended but not yet committed, kept as the caller's arrays (no copying). */
+/** Rows added but not yet written, kept as the caller's arrays (no copying). */
 interface PendingBatch {
   spans: (readonly SpanRecord[])[];
   metrics: (readonly MetricPoint[])[];
@@ -599,51 +550,123 @@ interface PendingBatch {
   ends: (readonly { project: string; spanId: string }[])[];
 }
 
-class DuckDbAppender implements Appender {
-  private batch: PendingBatch = { spans: [], metrics: [], logs: [], starts: [], ends: [] };
-  constructor(private readonly store: DuckDbStore) {}
-  spans(rows: readonly SpanRecord[]): void {
-    if (rows.length) this.batch.spans.push(rows);
-  }
-  metrics(rows: readonly MetricPoint[]): void {
-    if (rows.length) this.batch.metrics.push(rows);
-  }
-  logs(rows: readonly LogRecord[]): void {
-    if (rows.length) this.batch.logs.push(rows);
-  }
-  agentRunStarts(rows: readonly AgentRunStart[]): void {
-    if (rows.length) this.batch.starts.push(rows);
-  }
-  agentRunEnds(rows: readonly { project: string; spanId: string }[]): void {
-    if (rows.length) this.batch.ends.push(rows);
-  }
-  async commit(): Promise<void> {
-    const b = this.batch;
-    this.batch = { spans: [], metrics: [], logs: [], starts: [], ends: [] };
-    await this.store.commitBatch(b);
-  }
-  async rollback(): Promise<void> {
-    this.batch = { spans: [], metrics: [], logs: [], starts: [], ends: [] };
-  }
+/**
+ * BEGIN, then a write of no rows: it takes the transaction's write lock now, on DuckDB's thread. A
+ * checkpoint (run inside another slot's COMMIT) holds that lock; without this the first append,
+ * which runs synchronously on the JS thread, would wait for it there and freeze the event loop for
+ * the whole checkpoint (measured: a 2,000-row append took 244 ms instead of 13).
+ */
+const BEGIN_WRITE = 'BEGIN TRANSACTION; INSERT INTO rollup_dirty SELECT * FROM rollup_dirty WHERE false';
+
+const emptyBatch = (): PendingBatch => ({ spans: [], metrics: [], logs: [], starts: [], ends: [] });
+
+interface AppenderContext {
+  gate: WriterGate<CommitSlot>;
+  rollups: RollupWriteBehind;
+  afterCommit(spans: readonly SpanRecord[], hours: readonly ProjectHour[]): void;
 }
 
-/** Appends rows through the table's chunk writer; the appender's flush lands in the open transaction. */
-async function appendChunks<R>(
-  c: DuckDBConnection,
-  table: string,
-  w: ChunkWriter<R>,
-  rows: readonly R[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  const a = await c.createAppender(table);
-  try {
-    w.write(a, rows);
-    a.flushSync();
-  } finally {
+/**
+ * One group commit: the rows added, written in one transaction on a commit slot (commit-slot.ts);
+ * at COMMIT they become visible and durable.
+ */
+class DuckDbAppender implements Appender {
+  private pending = emptyBatch();
+  private slot: CommitSlot | null = null;
+  /** Spans written in this transaction (their rollups become pending after COMMIT). */
+  private readonly written: SpanRecord[] = [];
+  /** Hours whose rollup_dirty marker this transaction inserted. */
+  private readonly hours: ProjectHour[] = [];
+  private readonly hourKeys = new Set<string>();
+
+  constructor(private readonly ctx: AppenderContext) {}
+
+  spans(rows: readonly SpanRecord[]): void {
+    if (rows.length) this.pending.spans.push(rows);
+  }
+  metrics(rows: readonly MetricPoint[]): void {
+    if (rows.length) this.pending.metrics.push(rows);
+  }
+  logs(rows: readonly LogRecord[]): void {
+    if (rows.length) this.pending.logs.push(rows);
+  }
+  agentRunStarts(rows: readonly AgentRunStart[]): void {
+    if (rows.length) this.pending.starts.push(rows);
+  }
+  agentRunEnds(rows: readonly { project: string; spanId: string }[]): void {
+    if (rows.length) this.pending.ends.push(rows);
+  }
+
+  async commit(): Promise<void> {
+    const p = this.pending;
+    if (!this.slot && !p.spans.length && !p.metrics.length && !p.logs.length && !p.starts.length && !p.ends.length)
+      return;
+    const slot = this.slot ?? (await this.begin());
     try {
-      a.closeSync();
-    } catch {
-      // close flushes again; after a failed write the transaction is rolled back anyway.
+      await this.appendPending(slot);
+      await slot.conn.run('COMMIT');
+    } catch (e) {
+      await this.abort(slot);
+      throw e;
+    }
+    this.slot = null;
+    this.ctx.gate.release(slot);
+    this.ctx.afterCommit(this.written, this.hours);
+  }
+
+  async rollback(): Promise<void> {
+    this.pending = emptyBatch();
+    if (this.slot) await this.abort(this.slot);
+  }
+
+  private async begin(): Promise<CommitSlot> {
+    const slot = await this.ctx.gate.acquire();
+    try {
+      await slot.sinks();
+      await slot.conn.run(BEGIN_WRITE);
+    } catch (e) {
+      slot.reset();
+      this.ctx.gate.release(slot);
+      throw e;
+    }
+    this.slot = slot;
+    return slot;
+  }
+
+  private async abort(slot: CommitSlot): Promise<void> {
+    await slot.conn.run('ROLLBACK').catch(() => {});
+    slot.reset();
+    this.slot = null;
+    this.ctx.gate.release(slot);
+  }
+
+  /** Appends the pending rows into the open transaction (synchronously but for new-hour markers). */
+  private async appendPending(slot: CommitSlot): Promise<void> {
+    const b = this.pending;
+    this.pending = emptyBatch();
+    const sink = await slot.sinks();
+    if (b.spans.length) {
+      const spans = flatten(b.spans);
+      sink.spans.append(spans);
+      sink.traceIndex.append(traceIndexRows(spans));
+      for (let i = 0; i < spans.length; i++) this.written.push(spans[i]);
+      const fresh = this.ctx.rollups.unmarkedHours(spans).filter((h) => {
+        const k = `${h.hourUs}\u0000${h.project}`;
+        if (this.hourKeys.has(k)) return false;
+        this.hourKeys.add(k);
+        return true;
+      });
+      if (fresh.length) {
+        await insertMarkers(slot.conn, fresh);
+        this.hours.push(...fresh);
+      }
+    }
+    for (const rows of b.metrics) sink.metrics.append(rows);
+    for (const rows of b.logs) sink.logs.append(rows);
+    for (const rows of b.starts) sink.starts.append(rows);
+    if (b.ends.length) {
+      const endUs = Date.now() * 1000;
+      sink.ends.append(flatten(b.ends).map((r) => ({ project: r.project, spanId: r.spanId, endUs })));
     }
   }
 }

@@ -30,17 +30,24 @@ export class WriterGate<S> {
 
   /** Runs a commit on a free slot, concurrently with other commits. */
   async commit<T>(fn: (slot: S) => Promise<T>): Promise<T> {
-    const slot =
-      !this.exclusive && this.waiters.length === 0 && this.free.length > 0
-        ? this.take()
-        : await new Promise<S>((wake) => this.waiters.push({ exclusive: false, wake }));
+    const slot = await this.acquire();
     try {
       return await fn(slot);
     } finally {
-      this.shared--;
-      this.free.push(slot);
-      this.dispatch();
+      this.release(slot);
     }
+  }
+
+  /** Takes a commit slot (for a transaction that spans several calls); give it back with release. */
+  acquire(): Promise<S> {
+    if (!this.exclusive && this.waiters.length === 0 && this.free.length > 0) return Promise.resolve(this.take());
+    return new Promise<S>((wake) => this.waiters.push({ exclusive: false, wake }));
+  }
+
+  release(slot: S): void {
+    this.shared--;
+    this.free.push(slot);
+    this.dispatch();
   }
 
   /** Runs fn alone: after running commits end, before any later one starts. */
