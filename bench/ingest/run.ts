@@ -9,7 +9,7 @@
  *     [--connections C] [--batch 512] [--hours 1] [--data-dir DIR] [--profile] [--skip-raw] [--skip-core]
  *     [-- <vigil serve flags>]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
@@ -52,6 +52,8 @@ function spanWindow(): { startUs: number; spanUs: number } {
   return { startUs: hourStart, spanUs: nowUs - hourStart - 60_000_000 };
 }
 const profile = flag('--profile');
+/** Run the server from sources through tsx instead of the compiled `vigil` bin (which it builds first). */
+const fromSource = flag('--source');
 const skipRaw = flag('--skip-raw');
 const skipCore = flag('--skip-core');
 /** Extra `vigil serve` flags after `--`, e.g. `-- --flush-ms 20`. */
@@ -122,13 +124,16 @@ function cpuByThread(pid: number): Map<string, number> {
 }
 
 async function startServer(dataDir: string, profDir: string): Promise<{ proc: ChildProcess; port: number }> {
-  const nodeArgs = ['--conditions=vigil-source', '--import', 'tsx'];
+  // By default the real thing: the compiled `vigil` bin, as `npx vigil serve` runs it (a tsx loader
+  // would add its own thread and memory to the server's RSS).
+  const nodeArgs = fromSource ? ['--conditions=vigil-source', '--import', 'tsx'] : [];
   if (profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
+  if (!fromSource) execFileSync('npx', ['tsc', '-b', 'packages/server'], { cwd: repo, stdio: 'inherit' });
   const proc = spawn(
     process.execPath,
     [
       ...nodeArgs,
-      join(here, 'serve.ts'),
+      fromSource ? join(here, 'serve.ts') : join(repo, 'packages/server/bin/vigil.js'),
       'serve',
       '--port',
       '0',

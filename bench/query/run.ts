@@ -8,6 +8,7 @@
  * --spans N   spans to load (default 10,000,000; --quick = 200,000)
  * --path      DuckDB file (default: a temp file, deleted afterwards unless --reuse)
  * --reuse     keep the file and, when it already holds the data, skip loading
+ * --memory-limit  DuckDB memory_limit of the store (e.g. 128MB, as `vigil serve` sets by default)
  * --no-baseline  skip the baseline (dashboard statistics and series computed exactly from spans,
  *             without the hourly rollups; the store's `rollupQueries: false`)
  *
@@ -32,8 +33,11 @@ const { values } = parseArgs({
     reuse: { type: 'boolean', default: false },
     runs: { type: 'string', default: '15' },
     'no-baseline': { type: 'boolean', default: false },
+    'memory-limit': { type: 'string' },
   },
 });
+/** DuckDB memory_limit for the store (e.g. 128MB, the server's default); DuckDB's own when absent. */
+const memoryLimit = values['memory-limit'];
 const n = Number(values.spans ?? (values.quick ? 200_000 : 10_000_000));
 const runs = Number(values.runs);
 const tmp = values.path ? null : mkdtempSync(join(tmpdir(), 'vigil-bench-query-'));
@@ -164,7 +168,7 @@ if (fresh) {
   rmSync(`${path}.wal`, { force: true });
 }
 const tFirstOpen = performance.now();
-const store = await DuckDbStore.open(path);
+const store = await DuckDbStore.open(path, { memoryLimit });
 if (!fresh)
   console.log(
     `opened ${path} in ${((performance.now() - tFirstOpen) / 1000).toFixed(1)} s (migrations included: a file written before the rollups existed is backfilled here)`,
@@ -178,7 +182,7 @@ if (fresh) {
   await store.close();
   console.log(`reusing ${path}`);
 }
-let s = await DuckDbStore.open(path);
+let s = await DuckDbStore.open(path, { memoryLimit });
 const day = { fromUs: nowUs - DAY_US, toUs: nowUs };
 const week = { fromUs: nowUs - 7 * DAY_US, toUs: nowUs };
 const some = await s.listTraces(PROJECT, { ...day, limit: 50 });
@@ -264,7 +268,7 @@ await median('listTraces first page, 7 days, status=error', 100, () =>
 if (!values['no-baseline']) {
   // Baseline in the same run: the same store answering from spans only (exact percentiles).
   await s.close();
-  s = await DuckDbStore.open(path, { rollupQueries: false });
+  s = await DuckDbStore.open(path, { rollupQueries: false, memoryLimit });
   console.log('\nbaseline, exact from spans (rollupQueries: false):');
   const b = [
     await median('dashboard 24h, exact', 100, () => dashboard(day)),

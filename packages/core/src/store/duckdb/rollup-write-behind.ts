@@ -95,7 +95,13 @@ export class RollupWriteBehind {
 
 /** Inserts markers for hours about to receive committed spans (in the commit's transaction). */
 export async function insertMarkers(c: DuckDBConnection, hours: readonly ProjectHour[]): Promise<void> {
-  for (const h of hours) await c.run(`INSERT INTO rollup_dirty VALUES (?, ${tsLit(h.hourUs)})`, [h.project]);
+  if (hours.length === 0) return;
+  // One statement: a backfill spanning days touches hundreds of hours per commit.
+  const rows = hours.map((h) => `(?, ${tsLit(h.hourUs)})`).join(', ');
+  await c.run(
+    `INSERT INTO rollup_dirty VALUES ${rows}`,
+    hours.map((h) => h.project),
+  );
 }
 
 /**
