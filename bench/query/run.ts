@@ -9,6 +9,7 @@
  * --path      DuckDB file (default: a temp file, deleted afterwards unless --reuse)
  * --reuse     keep the file and, when it already holds the data, skip loading
  * --memory-limit  DuckDB memory_limit of the store (e.g. 128MB, as `vigil serve` sets by default)
+ * --threads   DuckDB threads of the store (`vigil serve` uses cores − 1: 1 on 2 cores)
  * --no-baseline  skip the baseline (dashboard statistics and series computed exactly from spans,
  *             without the hourly rollups; the store's `rollupQueries: false`)
  *
@@ -34,10 +35,13 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '15' },
     'no-baseline': { type: 'boolean', default: false },
     'memory-limit': { type: 'string' },
+    threads: { type: 'string' },
   },
 });
 /** DuckDB memory_limit for the store (e.g. 128MB, the server's default); DuckDB's own when absent. */
 const memoryLimit = values['memory-limit'];
+/** DuckDB threads of the store (`vigil serve` uses cores − 1); DuckDB's own (all cores) when absent. */
+const threads = values.threads ? Number(values.threads) : undefined;
 const n = Number(values.spans ?? (values.quick ? 200_000 : 10_000_000));
 const runs = Number(values.runs);
 const tmp = values.path ? null : mkdtempSync(join(tmpdir(), 'vigil-bench-query-'));
@@ -168,7 +172,7 @@ if (fresh) {
   rmSync(`${path}.wal`, { force: true });
 }
 const tFirstOpen = performance.now();
-const store = await DuckDbStore.open(path, { memoryLimit });
+const store = await DuckDbStore.open(path, { memoryLimit, threads });
 if (!fresh)
   console.log(
     `opened ${path} in ${((performance.now() - tFirstOpen) / 1000).toFixed(1)} s (migrations included: a file written before the rollups existed is backfilled here)`,
@@ -182,7 +186,7 @@ if (fresh) {
   await store.close();
   console.log(`reusing ${path}`);
 }
-let s = await DuckDbStore.open(path, { memoryLimit });
+let s = await DuckDbStore.open(path, { memoryLimit, threads });
 const day = { fromUs: nowUs - DAY_US, toUs: nowUs };
 const week = { fromUs: nowUs - 7 * DAY_US, toUs: nowUs };
 const some = await s.listTraces(PROJECT, { ...day, limit: 50 });
@@ -268,7 +272,7 @@ await median('listTraces first page, 7 days, status=error', 100, () =>
 if (!values['no-baseline']) {
   // Baseline in the same run: the same store answering from spans only (exact percentiles).
   await s.close();
-  s = await DuckDbStore.open(path, { rollupQueries: false, memoryLimit });
+  s = await DuckDbStore.open(path, { rollupQueries: false, memoryLimit, threads });
   console.log('\nbaseline, exact from spans (rollupQueries: false):');
   const b = [
     await median('dashboard 24h, exact', 100, () => dashboard(day)),

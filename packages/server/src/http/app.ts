@@ -3,6 +3,7 @@
  * thin (translate the request, call one core method, translate the result); everything else lives
  * in @vigil/core.
  */
+import { availableParallelism } from 'node:os';
 import fastifyStatic from '@fastify/static';
 import { openVigilCore, type Permission, type VigilCore } from '@vigil/core';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
@@ -54,6 +55,7 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
       duckdb: {
         checkpointThreshold: config.duckdbCheckpoint || undefined,
         memoryLimit: config.duckdbMemoryLimit || undefined,
+        threads: config.duckdbThreads || Math.max(1, availableParallelism() - 1),
       },
     }));
 

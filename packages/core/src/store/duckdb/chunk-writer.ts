@@ -94,50 +94,18 @@ export class ChunkWriter<R> {
         bytes = n * 16;
         break;
       }
-      case 'double': {
-        const out = this.f64;
+      default: {
+        // Numbers: NULL (and a NaN double) write a zero under a cleared validity bit.
+        const kind = col.kind;
         for (let i = 0; i < n; i++) {
           const v = col.get(rows[start + i]) as number | null | undefined;
-          if (v == null || Number.isNaN(v)) {
+          if (v == null || (kind === 'double' && Number.isNaN(v))) {
             validity[i >>> 5] &= ~(1 << (i & 31));
             nulls = true;
-            out[i] = 0;
-          } else out[i] = v;
+            this.putNumber(kind, i, 0);
+          } else this.putNumber(kind, i, v);
         }
-        bytes = n * 8;
-        break;
-      }
-      case 'integer': {
-        const out = this.i32;
-        for (let i = 0; i < n; i++) {
-          const v = col.get(rows[start + i]) as number | null | undefined;
-          if (v == null) {
-            validity[i >>> 5] &= ~(1 << (i & 31));
-            nulls = true;
-            out[i] = 0;
-          } else out[i] = Math.round(v);
-        }
-        bytes = n * 4;
-        break;
-      }
-      case 'timestamp': {
-        const out = this.i32;
-        for (let i = 0; i < n; i++) {
-          const v = col.get(rows[start + i]) as number | null | undefined;
-          if (v == null) {
-            validity[i >>> 5] &= ~(1 << (i & 31));
-            nulls = true;
-            out[2 * i] = 0;
-            out[2 * i + 1] = 0;
-          } else {
-            // Little-endian int64 from a safe-integer double: low 32 bits, then the (signed) high part.
-            const us = Math.round(v);
-            const hi = Math.floor(us / TWO32);
-            out[2 * i] = us - hi * TWO32;
-            out[2 * i + 1] = hi;
-          }
-        }
-        bytes = n * 8;
+        bytes = n * (kind === 'integer' ? 4 : 8);
         break;
       }
     }
@@ -145,6 +113,18 @@ export class ChunkWriter<R> {
     if (nulls) {
       duckdb.vector_ensure_validity_writable(vec);
       duckdb.copy_data_to_vector_validity(vec, 0, validity.buffer, 0, Math.ceil(n / 64) * 8);
+    }
+  }
+
+  private putNumber(kind: ColumnKind, i: number, v: number): void {
+    if (kind === 'double') this.f64[i] = v;
+    else if (kind === 'integer') this.i32[i] = Math.round(v);
+    else {
+      // Timestamp: a little-endian int64 from a safe-integer double, low 32 bits then the signed high part.
+      const us = Math.round(v);
+      const hi = Math.floor(us / TWO32);
+      this.i32[2 * i] = us - hi * TWO32;
+      this.i32[2 * i + 1] = hi;
     }
   }
 
