@@ -4,9 +4,9 @@
  *
  * Why concurrent commits: a commit's JS half (filling chunks) and its native half (COMMIT writes
  * the WAL, fsyncs, sometimes checkpoints, on a libuv thread) would otherwise alternate, leaving a
- * core idle; with two slots one commit fills while the other is durably written (bench/store
- * `--slots`). DuckDB's optimistic concurrency lets transactions append to the same tables, and the
- * commits touch no rows another transaction changes. Everything else (maintenance, rollup flushes,
+ * core idle; with two slots one commit fills while the other is durably written. DuckDB's
+ * optimistic concurrency lets transactions append to the same tables, and the commits touch no
+ * rows another transaction changes. Everything else (maintenance, rollup flushes,
  * small updates) takes the gate exclusively: it waits for running commits, and new commits wait
  * for it, so no invariant spanning commits (rollup-write-behind.ts markers) can interleave.
  */
