@@ -81,6 +81,31 @@ describe('DuckDbStore specifics', () => {
     })();
   });
 
+  test('retention removes run ends whose run never started here', async () => {
+    const path = join(root, 'ends', 'vigil.duckdb');
+    const s = await DuckDbStore.open(path);
+    const a = s.appender();
+    a.agentRunEnds([{ project: 'p1', spanId: 'ffffffffffffff01' }]);
+    await a.commit();
+    const hour = 3_600_000_000;
+    await s.deleteBefore(Date.now() * 1000 - hour);
+    await s.close();
+    const count = async () => {
+      const { DuckDBInstance } = await import('@duckdb/node-api');
+      const inst = await DuckDBInstance.create(path);
+      const c = await inst.connect();
+      const n = (await c.runAndReadAll('SELECT count(*)::INTEGER FROM agent_run_ends')).getRows()[0][0];
+      c.closeSync();
+      inst.closeSync();
+      return n;
+    };
+    assert.equal(await count(), 1, 'a recent end stays');
+    const s2 = await DuckDbStore.open(path);
+    await s2.deleteBefore(Date.now() * 1000 + hour);
+    await s2.close();
+    assert.equal(await count(), 0);
+  });
+
   test('migrations are recorded once per version', async () => {
     const path = join(root, 'migr', 'vigil.duckdb');
     const s1 = await DuckDbStore.open(path);

@@ -526,7 +526,10 @@ export class DuckDbStore implements Store {
         const metrics = (await c.run(`DELETE FROM metrics WHERE time < ${cut}`)).rowsChanged;
         const logs = (await c.run(`DELETE FROM logs WHERE time < ${cut}`)).rowsChanged;
         await c.run(
-          `DELETE FROM agent_run_ends WHERE span_id IN (SELECT span_id FROM agent_runs WHERE start_time < ${cut})`,
+          // Ends of runs that go, and ends recorded before the cut whose run never started here
+          // (OTLP agent spans end runs the SDK may not have started).
+          `DELETE FROM agent_run_ends
+           WHERE end_time < ${cut} OR span_id IN (SELECT span_id FROM agent_runs WHERE start_time < ${cut})`,
         );
         await c.run(`DELETE FROM agent_runs WHERE start_time < ${cut}`);
         await c.run(`DELETE FROM anomalies WHERE time < ${cut}`);

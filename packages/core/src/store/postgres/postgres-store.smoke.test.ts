@@ -103,46 +103,63 @@ describe('PostgresStore (direct)', () => {
     assert.equal(res.spans, 2); // the 2017 span (dropped partition) + the root (trimmed)
     assert.equal((await store.getTrace('p1', '0af7651916cd43dd8448eb211c80319c')).length, 1);
   });
-});
 
-describe('several instances at once', () => {
-  test('concurrent migrate() and concurrent first writes into a new day are safe', async () => {
-    const schema = randomSchema();
-    const stores = [0, 1, 2, 3].map(() => PostgresStore.open(TEST_PG_URL, { schema, max: 2 }));
-    try {
-      await Promise.all(stores.map((st) => st.migrate()));
-      const rows = await stores[0].sql.unsafe(
-        `SELECT version, count(*)::int AS n FROM "${schema}".schema_migrations GROUP BY version`,
-      );
-      assert.ok(rows.length >= 2);
-      assert.ok(rows.every((r) => r.n === 1));
-      // Each store has its own partition cache: all four race to create the same new day.
-      const day = Date.UTC(2031, 4, 5) * 1000;
-      await Promise.all(
-        stores.map((st, i) => {
-          const a = st.appender();
-          a.spans([span({ traceId: `${i}`.padStart(32, '0'), startUs: day + i, endUs: day + i + 10 })]);
-          a.logs([
-            {
-              project: 'p1',
-              timeUs: day + i,
-              severity: 9,
-              severityText: 'INFO',
-              body: `l${i}`,
-              traceId: null,
-              spanId: null,
-              serviceName: 's',
-              attributes: {},
-            },
-          ]);
-          return a.commit();
-        }),
-      );
-      const [{ n }] = await stores[0].sql.unsafe(`SELECT count(*)::int AS n FROM "${schema}".spans`);
-      assert.equal(n, 4);
-    } finally {
-      for (const st of stores.slice(1)) await st.close();
-      await dropSchema(stores[0], schema);
-    }
+  test('retention removes run ends whose run never started here', async () => {
+    const a = store.appender();
+    a.agentRunEnds([{ project: 'p1', spanId: 'ffffffffffffff01' }]);
+    await a.commit();
+    const count = async () =>
+      (
+        await store.sql.unsafe(
+          `SELECT count(*)::int AS n FROM ${store.t}.agent_run_ends WHERE span_id = 'ffffffffffffff01'`,
+        )
+      )[0].n;
+    assert.equal(await count(), 1);
+    await store.deleteBefore(Date.now() * 1000 - HOUR);
+    assert.equal(await count(), 1, 'a recent end stays');
+    await store.deleteBefore(Date.now() * 1000 + HOUR);
+    assert.equal(await count(), 0);
+  });
+
+  describe('several instances at once', () => {
+    test('concurrent migrate() and concurrent first writes into a new day are safe', async () => {
+      const schema = randomSchema();
+      const stores = [0, 1, 2, 3].map(() => PostgresStore.open(TEST_PG_URL, { schema, max: 2 }));
+      try {
+        await Promise.all(stores.map((st) => st.migrate()));
+        const rows = await stores[0].sql.unsafe(
+          `SELECT version, count(*)::int AS n FROM "${schema}".schema_migrations GROUP BY version`,
+        );
+        assert.ok(rows.length >= 2);
+        assert.ok(rows.every((r) => r.n === 1));
+        // Each store has its own partition cache: all four race to create the same new day.
+        const day = Date.UTC(2031, 4, 5) * 1000;
+        await Promise.all(
+          stores.map((st, i) => {
+            const a = st.appender();
+            a.spans([span({ traceId: `${i}`.padStart(32, '0'), startUs: day + i, endUs: day + i + 10 })]);
+            a.logs([
+              {
+                project: 'p1',
+                timeUs: day + i,
+                severity: 9,
+                severityText: 'INFO',
+                body: `l${i}`,
+                traceId: null,
+                spanId: null,
+                serviceName: 's',
+                attributes: {},
+              },
+            ]);
+            return a.commit();
+          }),
+        );
+        const [{ n }] = await stores[0].sql.unsafe(`SELECT count(*)::int AS n FROM "${schema}".spans`);
+        assert.equal(n, 4);
+      } finally {
+        for (const st of stores.slice(1)) await st.close();
+        await dropSchema(stores[0], schema);
+      }
+    });
   });
 });

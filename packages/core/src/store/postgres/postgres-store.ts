@@ -439,6 +439,9 @@ export class PostgresStore implements Store {
          WHERE r.project = e.project AND r.span_id = e.span_id AND r.start_us < $1`,
         [cut],
       );
+      // Ends recorded before the cut whose run never started here (OTLP agent spans end runs the
+      // SDK may not have started) would otherwise stay forever.
+      await tx.unsafe(`DELETE FROM ${this.t}.agent_run_ends WHERE end_us < $1`, [cut]);
       await tx.unsafe(`DELETE FROM ${this.t}.agent_runs WHERE start_us < $1`, [cut]);
       await tx.unsafe(`DELETE FROM ${this.t}.anomalies WHERE time_us < $1`, [cut]);
       // Rollups: hours before the cut go; a partly trimmed hour is recomputed from what is left.
