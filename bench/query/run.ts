@@ -9,6 +9,7 @@
  * --path      DuckDB file (default: a temp file, deleted afterwards unless --reuse)
  * --reuse     keep the file and, when it already holds the data, skip loading
  * --memory-limit  DuckDB memory_limit of the store (e.g. 128MB, as `vigil serve` sets by default)
+ * --cache-mb  DuckDB block cache budget (MB) on top of what it must keep (`vigil serve`: 128)
  * --threads   DuckDB threads of the store (`vigil serve` uses cores − 1: 1 on 2 cores)
  * --no-baseline  skip the baseline (dashboard statistics and series computed exactly from spans,
  *             without the hourly rollups; the store's `rollupQueries: false`)
@@ -35,11 +36,14 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '15' },
     'no-baseline': { type: 'boolean', default: false },
     'memory-limit': { type: 'string' },
+    'cache-mb': { type: 'string' },
     threads: { type: 'string' },
   },
 });
 /** DuckDB memory_limit for the store (e.g. 128MB, the server's default); DuckDB's own when absent. */
 const memoryLimit = values['memory-limit'];
+/** DuckDB block cache budget in MB on top of its unevictable memory (`vigil serve`: 128). */
+const cacheMemoryBytes = values['cache-mb'] ? Number(values['cache-mb']) * 1024 * 1024 : undefined;
 /** DuckDB threads of the store (`vigil serve` uses cores − 1); DuckDB's own (all cores) when absent. */
 const threads = values.threads ? Number(values.threads) : undefined;
 const n = Number(values.spans ?? (values.quick ? 200_000 : 10_000_000));
@@ -172,7 +176,7 @@ if (fresh) {
   rmSync(`${path}.wal`, { force: true });
 }
 const tFirstOpen = performance.now();
-const store = await DuckDbStore.open(path, { memoryLimit, threads });
+const store = await DuckDbStore.open(path, { memoryLimit, cacheMemoryBytes, threads });
 if (!fresh)
   console.log(
     `opened ${path} in ${((performance.now() - tFirstOpen) / 1000).toFixed(1)} s (migrations included: a file written before the rollups existed is backfilled here)`,
@@ -186,7 +190,7 @@ if (fresh) {
   await store.close();
   console.log(`reusing ${path}`);
 }
-let s = await DuckDbStore.open(path, { memoryLimit, threads });
+let s = await DuckDbStore.open(path, { memoryLimit, cacheMemoryBytes, threads });
 const day = { fromUs: nowUs - DAY_US, toUs: nowUs };
 const week = { fromUs: nowUs - 7 * DAY_US, toUs: nowUs };
 const some = await s.listTraces(PROJECT, { ...day, limit: 50 });
@@ -272,7 +276,7 @@ await median('listTraces first page, 7 days, status=error', 100, () =>
 if (!values['no-baseline']) {
   // Baseline in the same run: the same store answering from spans only (exact percentiles).
   await s.close();
-  s = await DuckDbStore.open(path, { rollupQueries: false, memoryLimit, threads });
+  s = await DuckDbStore.open(path, { rollupQueries: false, memoryLimit, cacheMemoryBytes, threads });
   console.log('\nbaseline, exact from spans (rollupQueries: false):');
   const b = [
     await median('dashboard 24h, exact', 100, () => dashboard(day)),

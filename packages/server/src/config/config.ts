@@ -36,8 +36,10 @@ export interface ServerConfig {
   corsOrigins: string;
   /** DuckDB WAL size that triggers a checkpoint; un-checkpointed data also sits in memory. */
   duckdbCheckpoint: string;
-  /** DuckDB memory_limit (empty = DuckDB's default, 80% of RAM). */
+  /** DuckDB memory_limit, fixed (empty: it follows duckdbCacheMemory). */
   duckdbMemoryLimit: string;
+  /** DuckDB block cache budget on top of the memory it must keep, bytes (memory-budget.ts in the core). */
+  duckdbCacheMemory: number;
   /** DuckDB worker threads (0 = one fewer than the cores, at least 1). */
   duckdbThreads: number;
   /** How often alert rules are evaluated, ms (0 = never). */
@@ -84,11 +86,12 @@ export const DEFAULT_CONFIG: ServerConfig = {
   // Un-checkpointed rows sit in memory until the next checkpoint: 64 MB bounds that share.
   duckdbCheckpoint: '64MB',
   corsOrigins: '',
-  // DuckDB's own default (80% of RAM) lets its block cache grow with the database file: with
-  // 128 MB the server's peak RSS under sustained ingest stays at ~500 MB (bench/ingest; 256 MB
-  // peaked at ~650 MB) with no measurable throughput or dashboard-query cost. Queries larger than
-  // that spill to disk; raise it for heavy ad-hoc analytics on a large file.
-  duckdbMemoryLimit: '128MB',
+  duckdbMemoryLimit: '',
+  // DuckDB's own limit (80% of RAM) lets its block cache grow with the database file (peak RSS
+  // ~700 MB in bench/ingest). A 48 MB cache on top of what DuckDB must keep (indexes,
+  // un-checkpointed rows; memory-budget.ts in the core) bounds that without failing as the
+  // trace index grows.
+  duckdbCacheMemory: 48 * 1024 * 1024,
   // DuckDB's default (one thread per core) leaves no core to the JS thread: its idle workers spin,
   // and its parallel checkpoints take twice the CPU for the same wall time. On 2 cores, 1 thread
   // took ingest from 51k to 68k spans/s in back-to-back bench/ingest runs. Concurrent queries still
@@ -200,7 +203,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'duckdb-memory-limit',
     env: 'VIGIL_DUCKDB_MEMORY_LIMIT',
     kind: 'string',
-    description: 'DuckDB memory_limit, e.g. 1GB ("" lets DuckDB pick 80% of RAM)',
+    description: 'fixed DuckDB memory_limit, e.g. 1GB (default: follows --duckdb-cache-memory)',
+  },
+  {
+    key: 'duckdbCacheMemory',
+    flag: 'duckdb-cache-memory',
+    env: 'VIGIL_DUCKDB_CACHE_MEMORY',
+    kind: 'size',
+    description: 'DuckDB block cache on top of what it must keep in memory (e.g. 512mb)',
   },
   {
     key: 'duckdbThreads',

@@ -55,6 +55,7 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
       duckdb: {
         checkpointThreshold: config.duckdbCheckpoint || undefined,
         memoryLimit: config.duckdbMemoryLimit || undefined,
+        cacheMemoryBytes: config.duckdbCacheMemory,
         threads: config.duckdbThreads || Math.max(1, availableParallelism() - 1),
       },
     }));

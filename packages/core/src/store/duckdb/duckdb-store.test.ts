@@ -106,6 +106,30 @@ describe('DuckDbStore specifics', () => {
     assert.equal(await count(), 0);
   });
 
+  test('cacheMemoryBytes: the memory limit is the cache budget plus headroom over unevictable memory', async () => {
+    const path = join(root, 'budget', 'vigil.duckdb');
+    const MB = 1024 * 1024;
+    const s = await DuckDbStore.open(path, { cacheMemoryBytes: 32 * MB });
+    try {
+      const limitMb = async () => {
+        const c = (s as unknown as { readers: import('@duckdb/node-api').DuckDBConnection[] }).readers[0];
+        const r = await c.runAndReadAll(
+          `SELECT (SELECT value FROM duckdb_settings() WHERE name = 'memory_limit') AS lim,
+             (SELECT coalesce(sum(memory_usage_bytes) FILTER (WHERE tag <> 'BASE_TABLE'), 0)::DOUBLE FROM duckdb_memory()) AS pinned`,
+        );
+        const [lim, pinned] = r.getRows()[0] as [string, number];
+        return { lim, pinned: pinned / MB };
+      };
+      const { lim, pinned } = await limitMb();
+      // 32 MB of cache + max(32 MB, pinned), as DuckDB prints it.
+      const want = 32 + Math.max(32, pinned);
+      const got = Number.parseFloat(lim) * (/GiB/.test(lim) ? 1024 : 1);
+      assert.ok(Math.abs(got - want) <= 17, `limit ${lim} vs expected ~${want.toFixed(0)} MiB`);
+    } finally {
+      await s.close();
+    }
+  });
+
   test('migrations are recorded once per version', async () => {
     const path = join(root, 'migr', 'vigil.duckdb');
     const s1 = await DuckDbStore.open(path);

@@ -35,6 +35,7 @@ import type {
 import * as agg from './aggregates.js';
 import * as al from './alerting.js';
 import { CommitSlot } from './commit-slot.js';
+import { MemoryBudget } from './memory-budget.js';
 import { MIGRATIONS } from './migrations.js';
 import * as rq from './rollup-queries.js';
 import { insertMarkers, type ProjectHour, RollupWriteBehind, recoverDirtyHours } from './rollup-write-behind.js';
@@ -50,8 +51,14 @@ export interface DuckDbStoreOptions {
   readers?: number;
   /** DuckDB threads (default: DuckDB's own, the number of cores). */
   threads?: number;
-  /** DuckDB memory_limit, e.g. "2GB". */
+  /** DuckDB memory_limit, e.g. "2GB" (fixed; overrides cacheMemory). */
   memoryLimit?: string;
+  /**
+   * DuckDB's block cache budget in bytes: the memory limit follows what DuckDB must keep in memory
+   * (indexes, un-checkpointed rows) plus this (memory-budget.ts). Without it (and without
+   * memoryLimit) DuckDB's own limit applies: 80% of RAM.
+   */
+  cacheMemoryBytes?: number;
   /**
    * WAL size that triggers a checkpoint (default "64MB", DuckDB's own is 16MB). Committed rows
    * stay in memory until checkpointed, so this bounds memory; each checkpoint rewrites the table's
@@ -87,6 +94,7 @@ export class DuckDbStore implements Store {
   /** Rollups of committed spans not yet written (rollup-write-behind.ts). */
   private readonly rollups = new RollupWriteBehind();
   private rollupTimer: NodeJS.Timeout | null = null;
+  private budgetTimer: NodeJS.Timeout | null = null;
   /** Concurrent group commits, one per writer slot; every other write alone (writer-gate.ts). */
   private readonly gate: WriterGate<CommitSlot>;
   private readonly slots: CommitSlot[];
@@ -108,7 +116,9 @@ export class DuckDbStore implements Store {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const config: Record<string, string> = {};
     if (opts.threads) config.threads = String(opts.threads);
+    const budget = !opts.memoryLimit && opts.cacheMemoryBytes ? new MemoryBudget(opts.cacheMemoryBytes) : null;
     if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
+    else if (budget) config.memory_limit = budget.initial;
     config.checkpoint_threshold = opts.checkpointThreshold ?? '64MB';
     const instance = await DuckDBInstance.create(path, config);
     const writers: DuckDBConnection[] = [];
@@ -122,6 +132,11 @@ export class DuckDbStore implements Store {
     if (every > 0) {
       store.rollupTimer = setInterval(() => store.flushRollups().catch(() => {}), every);
       store.rollupTimer.unref();
+    }
+    if (budget) {
+      await store.read((c) => budget.adjust(c));
+      store.budgetTimer = setInterval(() => store.read((c) => budget.adjust(c)).catch(() => {}), BUDGET_EVERY_MS);
+      store.budgetTimer.unref();
     }
     return store;
   }
@@ -176,6 +191,7 @@ export class DuckDbStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.rollupTimer) clearInterval(this.rollupTimer);
+    if (this.budgetTimer) clearInterval(this.budgetTimer);
     // Wait for the last write, write pending rollups, then checkpoint so the next open does not
     // replay the WAL (or recompute hours: a failed flush leaves markers for the next open).
     await this.gate.alone(async ({ conn }) => {
@@ -673,6 +689,9 @@ class DuckDbAppender implements Appender {
     }
   }
 }
+
+/** How often the memory limit follows DuckDB's unevictable memory (memory-budget.ts). */
+const BUDGET_EVERY_MS = 1000;
 
 /** Pending rollup rows (keys) that trigger a flush right after a commit: bounds memory and recovery. */
 const MAX_PENDING_ROLLUP_ROWS = 50_000;
