@@ -591,12 +591,6 @@ interface AppenderContext {
  */
 class DuckDbAppender implements Appender {
   private pending = emptyBatch();
-  private slot: CommitSlot | null = null;
-  /** Spans written in this transaction (their rollups become pending after COMMIT). */
-  private readonly written: SpanRecord[] = [];
-  /** Hours whose rollup_dirty marker this transaction inserted. */
-  private readonly hours: ProjectHour[] = [];
-  private readonly hourKeys = new Set<string>();
 
   constructor(private readonly ctx: AppenderContext) {}
 
@@ -617,76 +611,40 @@ class DuckDbAppender implements Appender {
   }
 
   async commit(): Promise<void> {
-    const p = this.pending;
-    if (!this.slot && !p.spans.length && !p.metrics.length && !p.logs.length && !p.starts.length && !p.ends.length)
-      return;
-    const slot = this.slot ?? (await this.begin());
-    try {
-      await this.appendPending(slot);
-      await slot.conn.run('COMMIT');
-    } catch (e) {
-      await this.abort(slot);
-      throw e;
-    }
-    this.slot = null;
-    this.ctx.gate.release(slot);
-    this.ctx.afterCommit(this.written, this.hours);
+    const b = this.pending;
+    this.pending = emptyBatch();
+    if (!b.spans.length && !b.metrics.length && !b.logs.length && !b.starts.length && !b.ends.length) return;
+    const spans = flatten(b.spans);
+    await this.ctx.gate.commit(async (slot) => {
+      // Inside the slot: a rollup flush (which clears the markers) cannot run until this commits.
+      const hours = this.ctx.rollups.unmarkedHours(spans);
+      const sink = await slot.sinks();
+      await slot.conn.run(BEGIN_WRITE);
+      try {
+        // Synchronous appends but for the markers of hours with no pending rollups.
+        sink.spans.append(spans);
+        sink.traceIndex.append(traceIndexRows(spans));
+        await insertMarkers(slot.conn, hours);
+        for (const rows of b.metrics) sink.metrics.append(rows);
+        for (const rows of b.logs) sink.logs.append(rows);
+        for (const rows of b.starts) sink.starts.append(rows);
+        if (b.ends.length) {
+          const endUs = Date.now() * 1000;
+          sink.ends.append(flatten(b.ends).map((r) => ({ project: r.project, spanId: r.spanId, endUs })));
+        }
+        await slot.conn.run('COMMIT');
+      } catch (e) {
+        await slot.conn.run('ROLLBACK').catch(() => {});
+        slot.reset();
+        throw e;
+      }
+      // Still holding the slot: the rollups become pending before any flush can run.
+      this.ctx.afterCommit(spans, hours);
+    });
   }
 
   async rollback(): Promise<void> {
     this.pending = emptyBatch();
-    if (this.slot) await this.abort(this.slot);
-  }
-
-  private async begin(): Promise<CommitSlot> {
-    const slot = await this.ctx.gate.acquire();
-    try {
-      await slot.sinks();
-      await slot.conn.run(BEGIN_WRITE);
-    } catch (e) {
-      slot.reset();
-      this.ctx.gate.release(slot);
-      throw e;
-    }
-    this.slot = slot;
-    return slot;
-  }
-
-  private async abort(slot: CommitSlot): Promise<void> {
-    await slot.conn.run('ROLLBACK').catch(() => {});
-    slot.reset();
-    this.slot = null;
-    this.ctx.gate.release(slot);
-  }
-
-  /** Appends the pending rows into the open transaction (synchronously but for new-hour markers). */
-  private async appendPending(slot: CommitSlot): Promise<void> {
-    const b = this.pending;
-    this.pending = emptyBatch();
-    const sink = await slot.sinks();
-    if (b.spans.length) {
-      const spans = flatten(b.spans);
-      sink.spans.append(spans);
-      sink.traceIndex.append(traceIndexRows(spans));
-      for (let i = 0; i < spans.length; i++) this.written.push(spans[i]);
-      const fresh = this.ctx.rollups.unmarkedHours(spans).filter((h) => {
-        const k = `${h.hourUs}\u0000${h.project}`;
-        if (this.hourKeys.has(k)) return false;
-        this.hourKeys.add(k);
-        return true;
-      });
-      if (fresh.length) {
-        await insertMarkers(slot.conn, fresh);
-        this.hours.push(...fresh);
-      }
-    }
-    for (const rows of b.metrics) sink.metrics.append(rows);
-    for (const rows of b.logs) sink.logs.append(rows);
-    for (const rows of b.starts) sink.starts.append(rows);
-    if (b.ends.length) {
-      const endUs = Date.now() * 1000;
-      sink.ends.append(flatten(b.ends).map((r) => ({ project: r.project, spanId: r.spanId, endUs })));
-    }
   }
 }
 

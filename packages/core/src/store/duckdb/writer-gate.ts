@@ -38,13 +38,12 @@ export class WriterGate<S> {
     }
   }
 
-  /** Takes a commit slot (for a transaction that spans several calls); give it back with release. */
-  acquire(): Promise<S> {
+  private acquire(): Promise<S> {
     if (!this.exclusive && this.waiters.length === 0 && this.free.length > 0) return Promise.resolve(this.take());
     return new Promise<S>((wake) => this.waiters.push({ exclusive: false, wake }));
   }
 
-  release(slot: S): void {
+  private release(slot: S): void {
     this.shared--;
     this.free.push(slot);
     this.dispatch();
