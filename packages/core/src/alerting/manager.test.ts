@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { spanFixture } from '../model/span-fixture.js';
 import type { MetricPoint, SpanRecord } from '../model/telemetry.js';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.js';
 import { openTestStore } from '../store/postgres/test-support.js';
@@ -18,12 +19,10 @@ const T0 = Date.UTC(2026, 2, 1, 12); // ms
 let seq = 0;
 function span(model: string, atMs: number, error: boolean): SpanRecord {
   seq++;
-  return {
+  return spanFixture({
     project: P,
     traceId: seq.toString(16).padStart(32, '0'),
     spanId: seq.toString(16).padStart(16, '0'),
-    parentSpanId: null,
-    serviceName: 'svc',
     name: 'chat',
     kind: 'llm',
     startUs: atMs * 1000,
@@ -35,16 +34,7 @@ function span(model: string, atMs: number, error: boolean): SpanRecord {
     inputTokens: 10,
     outputTokens: 5,
     costUsd: 0.001,
-    agentId: null,
-    agentName: null,
-    agentVersion: null,
-    sessionId: null,
-    userId: null,
-    attributes: {},
-    events: [],
-    input: null,
-    output: null,
-  };
+  });
 }
 
 function rule(o: Partial<AlertRule> & Pick<AlertRule, 'id' | 'condition'>): AlertRule {

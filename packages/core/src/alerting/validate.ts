@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SPAN_KINDS } from '../model/telemetry.js';
-import type { SeriesAggregation, SpanMeasure } from '../store/store.js';
+import { SERIES_AGGREGATIONS, SPAN_MEASURES } from '../store/store.js';
 import {
   ALERT_SEVERITIES,
   type AlertCondition,
@@ -31,31 +31,6 @@ export class AlertingValidationError extends Error {
     this.name = 'AlertingValidationError';
   }
 }
-
-export const SPAN_MEASURES: readonly SpanMeasure[] = [
-  'count',
-  'errors',
-  'error_rate',
-  'avg_ms',
-  'p50_ms',
-  'p95_ms',
-  'p99_ms',
-  'tokens',
-  'cost',
-];
-export const AGGREGATIONS: readonly SeriesAggregation[] = [
-  'avg',
-  'sum',
-  'min',
-  'max',
-  'count',
-  'last',
-  'rate',
-  'p50',
-  'p90',
-  'p95',
-  'p99',
-];
 
 const MIN_WINDOW_MS = 1_000;
 const MAX_WINDOW_MS = 31 * 86_400_000;
@@ -175,7 +150,7 @@ export function validateCondition(v: unknown, field = 'condition'): AlertConditi
       const c: AlertCondition = {
         type,
         metric: str(o, 'metric', `${field}.metric`, { max: 300 })!,
-        aggregation: oneOf(o, 'aggregation', `${field}.aggregation`, AGGREGATIONS, 'avg'),
+        aggregation: oneOf(o, 'aggregation', `${field}.aggregation`, SERIES_AGGREGATIONS, 'avg'),
         windowMs: windowMs(o, field),
         operator: oneOf(o, 'operator', `${field}.operator`, OPERATORS),
         threshold: number(o, 'threshold', `${field}.threshold`),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { spanFixture } from '../model/span-fixture.js';
 import type { SpanRecord } from '../model/telemetry.js';
 import { criticalPath } from './critical-path.js';
 import { createPerformanceReport } from './report.js';
@@ -7,32 +8,7 @@ import { createPerformanceReport } from './report.js';
 let counter = 0;
 function span(p: Partial<SpanRecord> & { startUs: number; endUs: number }): SpanRecord {
   counter++;
-  return {
-    project: 'p',
-    traceId: 't'.repeat(32),
-    spanId: counter.toString(16).padStart(16, '0'),
-    parentSpanId: null,
-    serviceName: 'svc',
-    name: 'op',
-    kind: 'internal',
-    status: 'ok',
-    statusMessage: null,
-    model: null,
-    provider: null,
-    inputTokens: null,
-    outputTokens: null,
-    costUsd: null,
-    agentId: null,
-    agentName: null,
-    agentVersion: null,
-    sessionId: null,
-    userId: null,
-    attributes: {},
-    events: [],
-    input: null,
-    output: null,
-    ...p,
-  };
+  return spanFixture({ traceId: 't'.repeat(32), spanId: counter.toString(16).padStart(16, '0'), name: 'op', ...p });
 }
 
 /** One agent run: plan (llm) → search tool and a parallel cheap lookup → answer (llm). */

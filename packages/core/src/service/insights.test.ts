@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { spanFixture } from '../model/span-fixture.js';
 import type { SpanRecord } from '../model/telemetry.js';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.js';
 import { costForecast } from './insights.js';
@@ -12,33 +13,19 @@ const DAY_MS = 86_400_000;
 const NOW = Date.UTC(2026, 0, 20, 12);
 
 function llm(project: string, i: number, startMs: number, cost: number): SpanRecord {
-  return {
+  return spanFixture({
     project,
     traceId: i.toString(16).padStart(32, '0'),
     spanId: i.toString(16).padStart(16, '0'),
-    parentSpanId: null,
-    serviceName: 'svc',
     name: 'chat',
     kind: 'llm',
     startUs: startMs * 1000,
-    endUs: startMs * 1000 + 1000,
-    status: 'ok',
-    statusMessage: null,
     model: 'gpt-4o',
     provider: 'openai',
     inputTokens: 10,
     outputTokens: 1,
     costUsd: cost,
-    agentId: null,
-    agentName: null,
-    agentVersion: null,
-    sessionId: null,
-    userId: null,
-    attributes: {},
-    events: [],
-    input: null,
-    output: null,
-  };
+  });
 }
 
 describe('costForecast', () => {

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { spanFixture } from '../model/span-fixture.js';
 import type { SpanRecord } from '../model/telemetry.js';
 import {
   type AgentDetail,
@@ -41,30 +42,7 @@ const ROOT_MS = [5, 30, 120, 700, 1500, 3000, 8000, 20_000, 70_000, 400_000];
 const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
 
 function span(o: Partial<SpanRecord> & Pick<SpanRecord, 'project' | 'traceId' | 'spanId' | 'startUs' | 'endUs'>) {
-  const s: SpanRecord = {
-    parentSpanId: null,
-    serviceName: 'api',
-    name: 'span',
-    kind: 'internal',
-    status: 'ok',
-    statusMessage: null,
-    model: null,
-    provider: null,
-    inputTokens: null,
-    outputTokens: null,
-    costUsd: null,
-    agentId: null,
-    agentName: null,
-    agentVersion: null,
-    sessionId: null,
-    userId: null,
-    attributes: {},
-    events: [],
-    input: null,
-    output: null,
-    ...o,
-  };
-  return s;
+  return spanFixture({ serviceName: 'api', ...o });
 }
 
 /**

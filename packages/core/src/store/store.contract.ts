@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { alertingStoreContract } from '../alerting/store.contract.js';
+import { spanFixture } from '../model/span-fixture.js';
 import type { AgentRunStart, LogRecord, MetricPoint, SpanKind, SpanRecord } from '../model/telemetry.js';
 import { insightsStoreContract } from './insights.contract.js';
 import type { AlertRecord, AnomalyRecord, ApiKeyRecord, Store, TraceSummary } from './store.js';
@@ -32,31 +33,7 @@ function hex(n: number, len: number): string {
 }
 
 function mkSpan(o: Partial<SpanRecord> & Pick<SpanRecord, 'traceId' | 'spanId' | 'startUs'>): SpanRecord {
-  return {
-    project: PA,
-    parentSpanId: null,
-    serviceName: 'svc',
-    name: 'span',
-    kind: 'internal',
-    endUs: o.startUs + 1000,
-    status: 'ok',
-    statusMessage: null,
-    model: null,
-    provider: null,
-    inputTokens: null,
-    outputTokens: null,
-    costUsd: null,
-    agentId: null,
-    agentName: null,
-    agentVersion: null,
-    sessionId: null,
-    userId: null,
-    attributes: {},
-    events: [],
-    input: null,
-    output: null,
-    ...o,
-  };
+  return spanFixture({ project: PA, ...o });
 }
 
 /** Continuous (linearly interpolated) quantile, as percentile_cont / quantile_cont compute it. */

@@ -124,18 +124,21 @@ export interface ModelStats {
   byModel: ModelStatsRow[];
 }
 
-export type SeriesAggregation =
-  | 'avg'
-  | 'sum'
-  | 'min'
-  | 'max'
-  | 'count'
-  | 'last'
-  | 'rate'
-  | 'p50'
-  | 'p90'
-  | 'p95'
-  | 'p99';
+/** Every series aggregation, for validating API input (one list, the type follows it). */
+export const SERIES_AGGREGATIONS = [
+  'avg',
+  'sum',
+  'min',
+  'max',
+  'count',
+  'last',
+  'rate',
+  'p50',
+  'p90',
+  'p95',
+  'p99',
+] as const;
+export type SeriesAggregation = (typeof SERIES_AGGREGATIONS)[number];
 
 export interface MetricSeriesQuery extends TimeRange {
   name: string;
@@ -147,16 +150,19 @@ export interface MetricSeriesQuery extends TimeRange {
   labels?: Record<string, string>;
 }
 
-export type SpanMeasure =
-  | 'count'
-  | 'errors'
-  | 'error_rate'
-  | 'avg_ms'
-  | 'p50_ms'
-  | 'p95_ms'
-  | 'p99_ms'
-  | 'tokens'
-  | 'cost';
+/** Every span series measure, for validating API input (one list, the type follows it). */
+export const SPAN_MEASURES = [
+  'count',
+  'errors',
+  'error_rate',
+  'avg_ms',
+  'p50_ms',
+  'p95_ms',
+  'p99_ms',
+  'tokens',
+  'cost',
+] as const;
+export type SpanMeasure = (typeof SPAN_MEASURES)[number];
 
 export interface SpanSeriesQuery extends TimeRange {
   stepMs: number;

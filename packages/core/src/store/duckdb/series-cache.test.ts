@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { spanFixture } from '../../model/span-fixture.js';
 import type { SpanRecord } from '../../model/telemetry.js';
 import type { SpanSeriesQuery } from '../store.js';
 import { DuckDbStore } from './duckdb-store.js';
@@ -14,33 +15,21 @@ const H = 3_600_000_000;
 const T0 = Date.UTC(2026, 0, 1) * 1000;
 
 function span(i: number, startUs: number, model: string, project = 'p'): SpanRecord {
-  return {
+  return spanFixture({
     project,
     traceId: i.toString(16).padStart(32, '0'),
     spanId: i.toString(16).padStart(16, '0'),
-    parentSpanId: null,
     serviceName: 's',
     name: 'chat',
     kind: 'llm',
     startUs,
     endUs: startUs + 1000 * (10 + (i % 37)),
     status: i % 5 === 0 ? 'error' : 'ok',
-    statusMessage: null,
     model,
-    provider: null,
     inputTokens: 1,
     outputTokens: 1,
     costUsd: 0.01,
-    agentId: null,
-    agentName: null,
-    agentVersion: null,
-    sessionId: null,
-    userId: null,
-    attributes: {},
-    events: [],
-    input: null,
-    output: null,
-  };
+  });
 }
 
 /** The same query computed without the cache (a step the cache refuses would change buckets). */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { spanFixture } from '../../model/span-fixture.js';
 import type { SpanRecord } from '../../model/telemetry.js';
 import { PostgresStore } from './postgres-store.js';
 import { dropSchema, openTestStore, randomSchema, TEST_PG_URL } from './test-support.js';
@@ -7,34 +8,20 @@ import { dropSchema, openTestStore, randomSchema, TEST_PG_URL } from './test-sup
 const HOUR = 3_600_000_000;
 
 function span(over: Partial<SpanRecord>): SpanRecord {
-  return {
+  return spanFixture({
     project: 'p1',
     traceId: '0af7651916cd43dd8448eb211c80319c',
     spanId: 'b7ad6b7169203331',
-    parentSpanId: null,
-    serviceName: 'svc',
     name: 'agent run',
     kind: 'agent',
     startUs: 1_700_000_000_000_000,
     endUs: 1_700_000_001_000_000,
-    status: 'ok',
-    statusMessage: null,
-    model: null,
-    provider: null,
-    inputTokens: null,
-    outputTokens: null,
-    costUsd: null,
     agentId: 'a1',
     agentName: 'Agent One',
-    agentVersion: null,
-    sessionId: null,
-    userId: null,
     attributes: { k: 'tab\there', nested: { nul: 'x\u0000y' } },
-    events: [],
     input: 'back\\slash\nnewline',
-    output: null,
     ...over,
-  };
+  });
 }
 
 describe('PostgresStore (direct)', () => {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { spanFixture } from '../../model/span-fixture.js';
 import type { SpanRecord } from '../../model/telemetry.js';
 import { connectPg, type Sql } from './connect.js';
 import { quoteIdent } from './migrations.js';
@@ -36,33 +37,15 @@ async function ensureSupabaseShims(sql: Sql): Promise<void> {
 
 function span(project: string, i: number): SpanRecord {
   const t = Date.UTC(2026, 0, 1) * 1000 + i * 1000;
-  return {
+  return spanFixture({
     project,
     traceId: i.toString(16).padStart(32, '0'),
     spanId: i.toString(16).padStart(16, '0'),
-    parentSpanId: null,
-    serviceName: 'svc',
     name: 'run',
     kind: 'agent',
     startUs: t,
     endUs: t + 10,
-    status: 'ok',
-    statusMessage: null,
-    model: null,
-    provider: null,
-    inputTokens: null,
-    outputTokens: null,
-    costUsd: null,
-    agentId: null,
-    agentName: null,
-    agentVersion: null,
-    sessionId: null,
-    userId: null,
-    attributes: {},
-    events: [],
-    input: null,
-    output: null,
-  };
+  });
 }
 
 describe('Supabase SQL and row-level security', () => {

@@ -19,7 +19,7 @@ import {
   predictCrossing,
   QueryError,
   type Sensitivity,
-  type SpanMeasure,
+  SPAN_MEASURES,
   type SpanRecord,
   type Store,
   type TimeRange,
@@ -33,17 +33,6 @@ import type { RouteContext } from '../context.js';
 
 type Body = Record<string, unknown>;
 const SENSITIVITIES: readonly Sensitivity[] = ['low', 'medium', 'high'];
-const MEASURES: readonly SpanMeasure[] = [
-  'count',
-  'errors',
-  'error_rate',
-  'avg_ms',
-  'p50_ms',
-  'p95_ms',
-  'p99_ms',
-  'tokens',
-  'cost',
-];
 /** Spans read for one report period at most; the report says when it was cut. */
 const REPORT_SPAN_CAP = 200_000;
 
@@ -183,7 +172,7 @@ export async function analyticsRoutes(app: FastifyInstance, ctx: RouteContext): 
     let points: [number, number][];
     if (metric.startsWith('span.')) {
       // Span measures filter by model and agent (labels.model, labels.agent).
-      const measure = parseEnum('metric', metric.slice(5), MEASURES)!;
+      const measure = parseEnum('metric', metric.slice(5), SPAN_MEASURES)!;
       const series = await store.spanSeries(project, {
         ...range,
         stepMs,

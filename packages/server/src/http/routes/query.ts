@@ -9,10 +9,10 @@ import {
   parseStep,
   parseTraceId,
   QueryError,
-  type SeriesAggregation,
+  SERIES_AGGREGATIONS,
   SPAN_KINDS,
+  SPAN_MEASURES,
   SPAN_STATUSES,
-  type SpanMeasure,
 } from '@vigil/core';
 import type { FastifyInstance } from 'fastify';
 import { projectOf } from '../auth.js';
@@ -21,30 +21,6 @@ import { HttpError } from '../errors.js';
 
 type Query = Record<string, string | undefined>;
 
-const AGGREGATIONS: readonly SeriesAggregation[] = [
-  'avg',
-  'sum',
-  'min',
-  'max',
-  'count',
-  'last',
-  'rate',
-  'p50',
-  'p90',
-  'p95',
-  'p99',
-];
-const MEASURES: readonly SpanMeasure[] = [
-  'count',
-  'errors',
-  'error_rate',
-  'avg_ms',
-  'p50_ms',
-  'p95_ms',
-  'p99_ms',
-  'tokens',
-  'cost',
-];
 const SPAN_GROUPS = ['model', 'agent', 'kind', 'service', 'provider'] as const;
 const ALERT_STATES: readonly AlertState[] = ['pending', 'firing', 'acknowledged', 'resolved', 'silenced'];
 const SEVERITY_NAMES: Record<string, number> = {
@@ -117,7 +93,7 @@ export async function queryRoutes(app: FastifyInstance, ctx: RouteContext): Prom
       ...range,
       name,
       stepMs: parseStep(str(q, 'step'), range),
-      aggregation: parseEnum('aggregation', str(q, 'aggregation'), AGGREGATIONS) ?? 'avg',
+      aggregation: parseEnum('aggregation', str(q, 'aggregation'), SERIES_AGGREGATIONS) ?? 'avg',
       groupBy: parseList(str(q, 'groupBy')),
       labels: Object.keys(labels).length ? labels : undefined,
     });
@@ -129,7 +105,7 @@ export async function queryRoutes(app: FastifyInstance, ctx: RouteContext): Prom
     return core.spanSeries(projectOf(request), {
       ...range,
       stepMs: parseStep(str(q, 'step'), range),
-      measure: parseEnum('measure', str(q, 'measure'), MEASURES) ?? 'count',
+      measure: parseEnum('measure', str(q, 'measure'), SPAN_MEASURES) ?? 'count',
       groupBy: parseEnum('groupBy', str(q, 'groupBy'), SPAN_GROUPS),
       kind: parseEnum('kind', str(q, 'kind'), SPAN_KINDS),
       model: str(q, 'model'),
