@@ -42,6 +42,8 @@ export interface ServerConfig {
   duckdbCacheMemory: number;
   /** DuckDB worker threads (0 = one fewer than the cores, at least 1). */
   duckdbThreads: number;
+  /** Longest acknowledged rows wait in the ingest log for the DuckDB bulk loader, ms (bulk-loader.ts in the core). */
+  duckdbLoadDelayMs: number;
   /** How often alert rules are evaluated, ms (0 = never). */
   alertIntervalMs: number;
   /** How often continuous anomaly detection runs, ms (0 = never). */
@@ -98,6 +100,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   // took ingest from 51k to 68k spans/s in back-to-back bench/ingest runs. Concurrent queries still
   // run in parallel (one per reader connection); one query no longer spreads over cores.
   duckdbThreads: 0,
+  duckdbLoadDelayMs: 5000,
   alertIntervalMs: 30_000,
   anomalyIntervalMs: 60_000,
   anomalyMetrics: '',
@@ -219,6 +222,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'VIGIL_DUCKDB_THREADS',
     kind: 'int',
     description: 'DuckDB worker threads (default 0: cores - 1, at least 1)',
+  },
+  {
+    key: 'duckdbLoadDelayMs',
+    flag: 'duckdb-load-delay-ms',
+    env: 'VIGIL_DUCKDB_LOAD_DELAY_MS',
+    kind: 'int',
+    description:
+      'longest acknowledged rows wait in the ingest log before a bulk load into DuckDB (queries never wait longer than one load)',
   },
   {
     key: 'retryAfterS',

@@ -57,6 +57,7 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
         memoryLimit: config.duckdbMemoryLimit || undefined,
         cacheMemoryBytes: config.duckdbCacheMemory,
         threads: config.duckdbThreads || Math.max(1, availableParallelism() - 1),
+        loadDelayMs: config.duckdbLoadDelayMs,
       },
     }));
 

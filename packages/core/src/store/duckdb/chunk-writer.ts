@@ -1,19 +1,20 @@
 /**
- * Column-major bulk writer: the ingest hot path. Fills DuckDB data chunks (2,048 rows) from JS and
- * hands each chunk to an appender in one call, with a constant number of native calls per column
- * per chunk instead of one per value.
+ * Column-major bulk writing: the ingest hot path, in two halves.
  *
- * Numbers and timestamps are written into typed arrays and copied into the vector in one memcpy.
- * Strings are the bulk of a span, and the C API only offers one call per string; instead each
- * column's `duckdb_string_t` array is built in JS: strings of up to 12 bytes are inlined in the
- * 16-byte struct (DuckDB's own layout), longer ones are UTF-8 encoded back to back into one arena
- * that is handed to the vector's string heap as a single string; its address, read back from the
- * vector, plus each string's offset gives the pointers. The arena lives in the vector's heap until
- * the chunk is reset, after the appender has copied the chunk. Measured in bench/store against the
- * row appender (one native call per value, a BigInt per timestamp).
+ * `ChunkEncoder` turns rows into chunk images: for each run of up to 2,048 rows (DuckDB's vector
+ * size), every column's bytes exactly as a DuckDB vector holds them. Numbers and timestamps are
+ * little-endian arrays; strings are DuckDB's own 16-byte `duckdb_string_t`: up to 12 bytes inlined,
+ * longer ones UTF-8 encoded back to back into one arena per column, the slot carrying the string's
+ * arena offset where the pointer will go. The images are what the ingest log stores
+ * (ingest-log.ts): a byte-exact, self-describing serialisation that costs nothing extra to make.
+ *
+ * `ChunkLoader` copies images into a data chunk and hands it to an appender: a constant number of
+ * native calls per column per 2,048 rows (one memcpy for the values, one for the arena, which
+ * becomes a single string in the vector's heap; its address plus each offset gives the pointers).
+ * The arena lives in the vector's heap until the chunk is reset, after the appender copied it.
  *
  * The chunk takes the appender's own column types, so JSON columns receive JSON vectors (same
- * layout as VARCHAR) and DuckDB does not re-validate them in a cast. TextEncoder always produces
+ * layout as VARCHAR) and DuckDB does not re-validate them in a cast. The encoder always produces
  * valid UTF-8 (Buffer#write turns lone surrogates into U+FFFD), which DuckDB requires of VARCHAR.
  *
  * Uses the raw @duckdb/node-bindings (the engine under @duckdb/node-api, same version) for vector
@@ -22,152 +23,232 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 
-export type ColumnKind = 'varchar' | 'timestamp' | 'double' | 'integer';
+/** Column types; 'timestamp' (epoch µs) and 'bigint' are both little-endian int64 from a safe integer. */
+export type ColumnKind = 'varchar' | 'timestamp' | 'bigint' | 'double' | 'integer';
 
 export interface ColumnSpec<R> {
+  /** The table column's name (error messages). */
+  name?: string;
   kind: ColumnKind;
+  /** The column is NOT NULL: a null is refused when encoding, before the rows can be acknowledged. */
+  notNull?: boolean;
   /** Value of this column for a row; null/undefined writes NULL. Timestamps are epoch µs numbers. */
   get(row: R): string | number | null | undefined;
 }
+
+/** Rows per chunk image: DuckDB's vector size. */
+export const CHUNK_ROWS = duckdb.vector_size();
 
 const TWO32 = 4294967296;
 /** Strings up to this many bytes live inside the 16-byte duckdb_string_t. */
 const INLINE_BYTES = 12;
 /** Strings up to this many UTF-16 units are copied by a JS loop when ASCII; longer ones natively. */
 const SHORT_UNITS = 48;
+/** Image header: table id, rows, columns, total bytes (u32 each). */
+const HEADER_BYTES = 16;
+/** Column header: flags, arena bytes. */
+const COLUMN_HEADER_BYTES = 8;
+const HAS_NULLS = 1;
+const IMAGE_MAGIC = 0x56430000; // 'VC' in the high half, the table id in the low half
 
-export class ChunkWriter<R> {
-  private readonly size = duckdb.vector_size();
-  /** One 16-byte slot per row: duckdb_string_t, int64 timestamps, doubles and int32s all fit. */
-  private readonly slots = new ArrayBuffer(this.size * 16);
-  private readonly u8 = new Uint8Array(this.slots);
-  private readonly u32 = new Uint32Array(this.slots);
-  private readonly i32 = new Int32Array(this.slots);
-  private readonly f64 = new Float64Array(this.slots);
-  private readonly validity = new Uint32Array(Math.ceil(this.size / 32));
-  /** Byte offset in the arena of each row's out-of-line string, -1 when inlined. */
-  private readonly offsets = new Int32Array(this.size);
-  private arena = Buffer.allocUnsafe(1 << 16);
+const width = (kind: ColumnKind) => (kind === 'varchar' ? 16 : kind === 'integer' ? 4 : 8);
+const pad8 = (n: number) => (n + 7) & ~7;
+const validityBytes = (rows: number) => Math.ceil(rows / 64) * 8;
 
-  private chunk: duckdb.DataChunk | null = null;
+/** A chunk image's table id and rows, read from its header. */
+export interface ImageInfo {
+  table: number;
+  rows: number;
+  columns: number;
+  /** Bytes of the whole image (the next one starts there). */
+  bytes: number;
+}
 
-  constructor(private readonly columns: readonly ColumnSpec<R>[]) {}
+export function readImageHeader(buf: Buffer, at: number): ImageInfo {
+  if (at + HEADER_BYTES > buf.length) throw new Error('chunk image: truncated header');
+  const magic = buf.readUInt32LE(at);
+  if ((magic & 0xffff0000) >>> 0 !== IMAGE_MAGIC) throw new Error('chunk image: bad magic');
+  const info = {
+    table: magic & 0xffff,
+    rows: buf.readUInt32LE(at + 4),
+    columns: buf.readUInt32LE(at + 8),
+    bytes: buf.readUInt32LE(at + 12),
+  };
+  if (info.rows > CHUNK_ROWS || at + info.bytes > buf.length || info.bytes < HEADER_BYTES)
+    throw new Error('chunk image: bad size');
+  return info;
+}
 
-  /**
-   * Appends rows[from, to) to the appender, which must be on a table whose columns match `columns`.
-   * Not reentrant: a writer serves one connection (its chunk and buffers are reused), and the chunk
-   * takes the first appender's column types.
-   */
-  write(appender: DuckDBAppender, rows: readonly R[], from = 0, to = rows.length): void {
-    if (to <= from) return;
-    this.chunk ??= this.createChunk(appender);
-    const chunk = this.chunk;
-    for (let start = from; start < to; start += this.size) {
-      const n = Math.min(this.size, to - start);
-      duckdb.data_chunk_reset(chunk);
-      duckdb.data_chunk_set_size(chunk, n);
-      for (let c = 0; c < this.columns.length; c++)
-        this.fillColumn(duckdb.data_chunk_get_vector(chunk, c), c, rows, start, n);
-      duckdb.append_data_chunk((appender as unknown as { appender: duckdb.Appender }).appender, chunk);
-    }
+/** Encodes rows of one table into chunk images appended to a growing output buffer. */
+export class ChunkEncoder<R> {
+  /** Output and typed views of it (its own ArrayBuffer; every section is 8-byte aligned). */
+  private out = Buffer.allocUnsafeSlow(1 << 20);
+  private u32 = new Uint32Array(this.out.buffer);
+  private i32 = new Int32Array(this.out.buffer);
+  private f64 = new Float64Array(this.out.buffer);
+  private len = 0;
+  private arena = Buffer.allocUnsafeSlow(1 << 16);
+
+  constructor(
+    readonly table: number,
+    private readonly columns: readonly ColumnSpec<R>[],
+  ) {}
+
+  /** Appends images of rows[from, to) to the output. */
+  add(rows: readonly R[], from = 0, to = rows.length): void {
+    for (let start = from; start < to; start += CHUNK_ROWS)
+      this.encodeChunk(rows, start, Math.min(CHUNK_ROWS, to - start));
   }
 
-  private createChunk(appender: DuckDBAppender): duckdb.DataChunk {
-    const raw = (appender as unknown as { appender: duckdb.Appender }).appender;
-    const count = duckdb.appender_column_count(raw);
-    if (count !== this.columns.length)
-      throw new Error(`chunk writer has ${this.columns.length} columns, the table has ${count}`);
-    const types: duckdb.LogicalType[] = [];
-    for (let c = 0; c < count; c++) types.push(duckdb.appender_column_type(raw, c));
-    return duckdb.create_data_chunk(types);
+  /** The images added since the last take, as one buffer of their own; the encoder starts afresh. */
+  take(): Buffer {
+    const b = Buffer.from(this.out.subarray(0, this.len));
+    this.len = 0;
+    return b;
   }
 
-  private fillColumn(vec: duckdb.Vector, c: number, rows: readonly R[], start: number, n: number): void {
-    const col = this.columns[c];
-    const validity = this.validity;
-    validity.fill(0xffffffff, 0, Math.ceil(n / 64) * 2);
-    let nulls = false;
-    let bytes: number;
-    switch (col.kind) {
-      case 'varchar': {
-        nulls = this.fillStrings(vec, col, rows, start, n);
-        bytes = n * 16;
-        break;
-      }
-      default: {
-        // Numbers: NULL (and a NaN double) write a zero under a cleared validity bit.
-        const kind = col.kind;
-        for (let i = 0; i < n; i++) {
-          const v = col.get(rows[start + i]) as number | null | undefined;
-          if (v == null || (kind === 'double' && Number.isNaN(v))) {
-            validity[i >>> 5] &= ~(1 << (i & 31));
-            nulls = true;
-            this.putNumber(kind, i, 0);
-          } else this.putNumber(kind, i, v);
-        }
-        bytes = n * (kind === 'integer' ? 4 : 8);
-        break;
-      }
-    }
-    duckdb.copy_data_to_vector(vec, 0, this.slots, 0, bytes);
-    if (nulls) {
-      duckdb.vector_ensure_validity_writable(vec);
-      duckdb.copy_data_to_vector_validity(vec, 0, validity.buffer, 0, Math.ceil(n / 64) * 8);
-    }
+  /** Drops the images added since the last take (after an encoding error). */
+  reset(): void {
+    this.len = 0;
   }
 
-  private putNumber(kind: ColumnKind, i: number, v: number): void {
-    if (kind === 'double') this.f64[i] = v;
-    else if (kind === 'integer') this.i32[i] = Math.round(v);
-    else {
-      // Timestamp: a little-endian int64 from a safe-integer double, low 32 bits then the signed high part.
-      const us = Math.round(v);
-      const hi = Math.floor(us / TWO32);
-      this.i32[2 * i] = us - hi * TWO32;
-      this.i32[2 * i + 1] = hi;
-    }
+  /** Appends the images added since the last take to `parts` (nothing when none). */
+  takeInto(parts: Buffer[]): void {
+    if (this.len > 0) parts.push(this.take());
   }
 
-  /** Builds the column's duckdb_string_t array in `slots`; returns whether any value was NULL. */
-  private fillStrings(vec: duckdb.Vector, col: ColumnSpec<R>, rows: readonly R[], start: number, n: number): boolean {
-    const u8 = this.u8;
+  private reserve(bytes: number): void {
+    if (this.len + bytes <= this.out.length) return;
+    const grown = Buffer.allocUnsafeSlow(pad8(Math.max(this.out.length * 2, this.len + bytes)));
+    this.out.copy(grown, 0, 0, this.len);
+    this.out = grown;
+    this.u32 = new Uint32Array(grown.buffer);
+    this.i32 = new Int32Array(grown.buffer);
+    this.f64 = new Float64Array(grown.buffer);
+  }
+
+  private encodeChunk(rows: readonly R[], start: number, n: number): void {
+    const begin = this.len;
+    this.reserve(HEADER_BYTES);
+    this.len += HEADER_BYTES;
+    for (let c = 0; c < this.columns.length; c++) this.encodeColumn(this.columns[c], rows, start, n);
     const u32 = this.u32;
-    const offsets = this.offsets;
-    const validity = this.validity;
+    u32[begin >>> 2] = (IMAGE_MAGIC | this.table) >>> 0;
+    u32[(begin >>> 2) + 1] = n;
+    u32[(begin >>> 2) + 2] = this.columns.length;
+    u32[(begin >>> 2) + 3] = this.len - begin;
+  }
+
+  private encodeColumn(col: ColumnSpec<R>, rows: readonly R[], start: number, n: number): void {
+    const dataBytes = pad8(n * width(col.kind));
+    const vBytes = validityBytes(n);
+    // Header, values and validity; the arena (strings) is reserved once its size is known.
+    this.reserve(COLUMN_HEADER_BYTES + dataBytes + vBytes);
+    const head = this.len;
+    const data = head + COLUMN_HEADER_BYTES;
+    const validity = data + dataBytes;
+    this.out.fill(0xff, validity, validity + vBytes);
+    let nulls: boolean;
+    let arenaBytes = 0;
+    if (col.kind === 'varchar') {
+      const r = this.encodeStrings(col, rows, start, n, data, validity);
+      nulls = r.nulls;
+      arenaBytes = r.arenaBytes;
+    } else nulls = this.encodeNumbers(col, rows, start, n, data, validity);
+    this.u32[head >>> 2] = nulls ? HAS_NULLS : 0;
+    this.u32[(head >>> 2) + 1] = arenaBytes;
+    this.len = validity + vBytes;
+    if (arenaBytes > 0) {
+      this.reserve(pad8(arenaBytes));
+      this.arena.copy(this.out, this.len, 0, arenaBytes);
+      this.len += pad8(arenaBytes);
+    }
+  }
+
+  private clearValid(validity: number, i: number): void {
+    const at = validity + (i >>> 3);
+    this.out[at] &= ~(1 << (i & 7));
+  }
+
+  private encodeNumbers(
+    col: ColumnSpec<R>,
+    rows: readonly R[],
+    start: number,
+    n: number,
+    data: number,
+    validity: number,
+  ): boolean {
+    const { i32, f64 } = this;
+    const kind = col.kind;
+    const w4 = data >>> 2;
+    const w8 = data >>> 3;
+    let nulls = false;
+    for (let i = 0; i < n; i++) {
+      let v = col.get(rows[start + i]) as number | null | undefined;
+      // NULL (and a NaN double) write a zero under a cleared validity bit.
+      if (v == null || (kind === 'double' && Number.isNaN(v))) {
+        if (col.notNull) throw nullError(col);
+        this.clearValid(validity, i);
+        nulls = true;
+        v = 0;
+      }
+      if (kind === 'double') f64[w8 + i] = v;
+      else if (kind === 'integer') i32[w4 + i] = Math.round(v);
+      else {
+        // Timestamp or bigint: a little-endian int64 from a safe-integer double, low 32 bits then the signed high part.
+        const us = Math.round(v);
+        const hi = Math.floor(us / TWO32);
+        i32[w4 + 2 * i] = us - hi * TWO32;
+        i32[w4 + 2 * i + 1] = hi;
+      }
+    }
+    return nulls;
+  }
+
+  /** Builds the column's duckdb_string_t array at `data` (offsets for pointers) and its arena. */
+  private encodeStrings(
+    col: ColumnSpec<R>,
+    rows: readonly R[],
+    start: number,
+    n: number,
+    data: number,
+    validity: number,
+  ): { nulls: boolean; arenaBytes: number } {
+    const out = this.out;
+    const u32 = this.u32;
     let arena = this.arena;
     let pos = 0;
     let nulls = false;
-    let outOfLine = false;
     // Low-cardinality columns (service, kind, model, agent, ...) often repeat the previous row's
     // value: its slot (and arena bytes) are reused instead of encoding it again.
     let prev: string | null = null;
-    let prevRow = 0;
+    let prevSlot = 0;
     for (let i = 0; i < n; i++) {
       const v = col.get(rows[start + i]) as string | null | undefined;
-      const slot = i << 4;
+      const slot = data + (i << 4);
+      const w = slot >>> 2;
       if (v === prev && v !== null) {
-        const from = prevRow << 2;
-        u32[i << 2] = u32[from];
-        u32[(i << 2) + 1] = u32[from + 1];
-        u32[(i << 2) + 2] = u32[from + 2];
-        u32[(i << 2) + 3] = u32[from + 3];
-        offsets[i] = offsets[prevRow];
+        const from = prevSlot >>> 2;
+        u32[w] = u32[from];
+        u32[w + 1] = u32[from + 1];
+        u32[w + 2] = u32[from + 2];
+        u32[w + 3] = u32[from + 3];
         continue;
       }
-      offsets[i] = -1;
       if (v == null) {
-        validity[i >>> 5] &= ~(1 << (i & 31));
+        if (col.notNull) throw nullError(col);
+        this.clearValid(validity, i);
         nulls = true;
-        u32[i << 2] = 0;
-        u32[(i << 2) + 1] = 0;
-        u32[(i << 2) + 2] = 0;
-        u32[(i << 2) + 3] = 0;
+        u32[w] = 0;
+        u32[w + 1] = 0;
+        u32[w + 2] = 0;
+        u32[w + 3] = 0;
         continue;
       }
       // UTF-8 is at most 3 bytes per UTF-16 unit: make sure the whole string fits.
       const units = v.length;
       if (pos + units * 3 > arena.length) {
-        const grown = Buffer.allocUnsafe(Math.max(arena.length * 2, pos + units * 3));
+        const grown = Buffer.allocUnsafeSlow(Math.max(arena.length * 2, pos + units * 3));
         arena.copy(grown, 0, 0, pos);
         arena = this.arena = grown;
       }
@@ -181,41 +262,130 @@ export class ChunkWriter<R> {
         }
         if (len < units) len = arena.write(v, pos);
       } else len = arena.write(v, pos);
-      u32[i << 2] = len;
+      u32[w] = len;
       if (len <= INLINE_BYTES) {
         // Inlined: the bytes after the length, zero-padded (DuckDB compares all 12 bytes).
-        u32[(i << 2) + 1] = 0;
-        u32[(i << 2) + 2] = 0;
-        u32[(i << 2) + 3] = 0;
-        for (let k = 0; k < len; k++) u8[slot + 4 + k] = arena[pos + k];
+        u32[w + 1] = 0;
+        u32[w + 2] = 0;
+        u32[w + 3] = 0;
+        for (let k = 0; k < len; k++) out[slot + 4 + k] = arena[pos + k];
       } else {
-        // Out of line: a 4-byte prefix, then the pointer (filled in below).
-        u8[slot + 4] = arena[pos];
-        u8[slot + 5] = arena[pos + 1];
-        u8[slot + 6] = arena[pos + 2];
-        u8[slot + 7] = arena[pos + 3];
-        offsets[i] = pos;
+        // Out of line: a 4-byte prefix, then the arena offset where the pointer goes (loader).
+        out[slot + 4] = arena[pos];
+        out[slot + 5] = arena[pos + 1];
+        out[slot + 6] = arena[pos + 2];
+        out[slot + 7] = arena[pos + 3];
+        u32[w + 2] = pos;
+        u32[w + 3] = 0;
         pos += len;
-        outOfLine = true;
       }
       prev = v;
-      prevRow = i;
+      prevSlot = slot;
     }
-    if (outOfLine) {
-      // The arena becomes one string in the vector's heap (one copy); row 0's slot carries it only
-      // until the string_t array below overwrites it, the heap keeps the bytes until reset.
-      duckdb.vector_assign_string_element_len(vec, 0, arena.subarray(0, pos));
-      const head = new Uint32Array(duckdb.vector_get_data(vec, 16).slice().buffer);
-      const baseLo = head[2];
-      const baseHi = head[3];
-      for (let i = 0; i < n; i++) {
-        const off = offsets[i];
-        if (off < 0) continue;
-        const lo = baseLo + off;
-        u32[(i << 2) + 2] = lo >>> 0;
-        u32[(i << 2) + 3] = lo >= TWO32 ? baseHi + 1 : baseHi;
+    return { nulls, arenaBytes: pos };
+  }
+}
+
+function nullError(col: ColumnSpec<unknown>): Error {
+  return new Error(`NOT NULL constraint failed: column ${col.name ?? '(unnamed)'} has no value`);
+}
+
+/** Copies chunk images of one table into an appender (see the file comment). */
+export class ChunkLoader {
+  private chunk: duckdb.DataChunk | null = null;
+  private kinds: ColumnKind[] = [];
+  /** Scratch for a string column's slots while their offsets become pointers. */
+  private readonly slots = new Uint32Array(CHUNK_ROWS * 4);
+
+  constructor(private readonly columns: readonly { kind: ColumnKind }[]) {}
+
+  /** Appends the image at buf[at..] (table already checked by the caller); returns its size in bytes. */
+  load(appender: DuckDBAppender, buf: Buffer, at: number): number {
+    const info = readImageHeader(buf, at);
+    const raw = (appender as unknown as { appender: duckdb.Appender }).appender;
+    this.chunk ??= this.createChunk(raw);
+    if (info.columns !== this.kinds.length)
+      throw new Error(`chunk image has ${info.columns} columns, the table has ${this.kinds.length}`);
+    const chunk = this.chunk;
+    const n = info.rows;
+    duckdb.data_chunk_reset(chunk);
+    duckdb.data_chunk_set_size(chunk, n);
+    const ab = buf.buffer as ArrayBuffer;
+    let p = at + HEADER_BYTES;
+    for (let c = 0; c < this.kinds.length; c++) {
+      const kind = this.kinds[c];
+      const flags = buf.readUInt32LE(p);
+      const arenaBytes = buf.readUInt32LE(p + 4);
+      const data = p + COLUMN_HEADER_BYTES;
+      const dataBytes = n * width(kind);
+      const validity = data + pad8(dataBytes);
+      const arena = validity + validityBytes(n);
+      p = arena + pad8(arenaBytes);
+      if (p > at + info.bytes) throw new Error('chunk image: column past its end');
+      const vec = duckdb.data_chunk_get_vector(chunk, c);
+      if (kind === 'varchar' && arenaBytes > 0) this.loadStrings(vec, buf, data, n, arena, arenaBytes);
+      else duckdb.copy_data_to_vector(vec, 0, ab, buf.byteOffset + data, dataBytes);
+      if (flags & HAS_NULLS) {
+        duckdb.vector_ensure_validity_writable(vec);
+        duckdb.copy_data_to_vector_validity(vec, 0, ab, buf.byteOffset + validity, validityBytes(n));
       }
     }
-    return nulls;
+    duckdb.append_data_chunk(raw, chunk);
+    return info.bytes;
+  }
+
+  private loadStrings(
+    vec: duckdb.Vector,
+    buf: Buffer,
+    data: number,
+    n: number,
+    arena: number,
+    arenaBytes: number,
+  ): void {
+    // The arena becomes one string in the vector's heap (one copy); row 0's slot carries it only
+    // until the string_t array below overwrites it, the heap keeps the bytes until reset.
+    duckdb.vector_assign_string_element_len(vec, 0, buf.subarray(arena, arena + arenaBytes));
+    const head = new Uint32Array(duckdb.vector_get_data(vec, 16).slice().buffer);
+    const baseLo = head[2];
+    const baseHi = head[3];
+    const u32 = this.slots;
+    new Uint8Array(u32.buffer).set(buf.subarray(data, data + n * 16));
+    for (let i = 0; i < n; i++) {
+      const q = i << 2;
+      if (u32[q] <= INLINE_BYTES) continue;
+      const lo = baseLo + u32[q + 2];
+      u32[q + 2] = lo >>> 0;
+      u32[q + 3] = lo >= TWO32 ? baseHi + 1 : baseHi;
+    }
+    duckdb.copy_data_to_vector(vec, 0, u32.buffer, 0, n * 16);
+  }
+
+  private createChunk(raw: duckdb.Appender): duckdb.DataChunk {
+    const count = duckdb.appender_column_count(raw);
+    if (count !== this.columns.length)
+      throw new Error(`chunk writer has ${this.columns.length} columns, the table has ${count}`);
+    const types: duckdb.LogicalType[] = [];
+    for (let c = 0; c < count; c++) types.push(duckdb.appender_column_type(raw, c));
+    this.kinds = this.columns.map((c) => c.kind);
+    return duckdb.create_data_chunk(types);
+  }
+}
+
+/** Rows straight into an appender (encode, then load): bulk loads and benchmarks. */
+export class ChunkWriter<R> {
+  private readonly encoder: ChunkEncoder<R>;
+  private readonly loader: ChunkLoader;
+
+  constructor(columns: readonly ColumnSpec<R>[]) {
+    this.encoder = new ChunkEncoder(0, columns);
+    this.loader = new ChunkLoader(columns);
+  }
+
+  /** Appends rows[from, to) to the appender, whose table's columns must match. Not reentrant. */
+  write(appender: DuckDBAppender, rows: readonly R[], from = 0, to = rows.length): void {
+    if (to <= from) return;
+    this.encoder.add(rows, from, to);
+    const images = this.encoder.take();
+    for (let at = 0; at < images.length; ) at += this.loader.load(appender, images, at);
   }
 }

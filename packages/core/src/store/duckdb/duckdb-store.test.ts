@@ -32,11 +32,12 @@ describe('DuckDbStore specifics', () => {
   test('acknowledged commits survive kill -9 of the writing process', () => {
     const path = join(root, 'kill9', 'vigil.duckdb');
     // The child commits 3 batches, prints after each acknowledgement, then SIGKILLs itself without
-    // closing the store (no checkpoint): only the WAL can bring the rows back. Its rollups are never
-    // flushed (write-behind), so the reopened store must rebuild them from the spans.
+    // closing the store: the bulk loader never ran (its delay is long), so only the ingest log can
+    // bring the rows back. Its rollups are never flushed (write-behind), so the reopened store must
+    // rebuild them from the replayed spans.
     const child = `
       import { DuckDbStore } from ${JSON.stringify(new URL('./duckdb-store.ts', import.meta.url).pathname)};
-      const s = await DuckDbStore.open(${JSON.stringify(path)}, { rollupFlushMs: 0 });
+      const s = await DuckDbStore.open(${JSON.stringify(path)}, { rollupFlushMs: 0, loadDelayMs: 600_000 });
       for (let b = 0; b < 3; b++) {
         const a = s.appender();
         const spans = [];
@@ -61,6 +62,22 @@ describe('DuckDbStore specifics', () => {
     assert.equal(r.signal, 'SIGKILL', r.stderr);
     assert.match(r.stdout, /acked 2/);
     return (async () => {
+      const { DuckDBInstance } = await import('@duckdb/node-api');
+      const countSpans = async () => {
+        const inst = await DuckDBInstance.create(path);
+        const c = await inst.connect();
+        const k = (await c.runAndReadAll('SELECT count(*)::INTEGER FROM spans')).getRows()[0][0];
+        c.closeSync();
+        inst.closeSync();
+        return k;
+      };
+      assert.equal(await countSpans(), 0, 'the rows are in the ingest log only');
+      for (let open = 0; open < 2; open++) await checkReopened(open);
+      // Replayed exactly once: a second open finds nothing left to load.
+      assert.equal(await countSpans(), 6000);
+    })();
+
+    async function checkReopened(open: number) {
       const s = await DuckDbStore.open(path);
       try {
         for (let b = 0; b < 3; b++) {
@@ -74,11 +91,11 @@ describe('DuckDbStore specifics', () => {
         const stats = await s.modelStats('k', { fromUs: 0, toUs: 2e15 });
         assert.equal(stats.calls, 6000);
         assert.equal(stats.inputTokens, 3 * ((1999 * 2000) / 2));
-        assert.ok(Math.abs(stats.costUsd - 3000) < 1e-6, String(stats.costUsd));
+        assert.ok(Math.abs(stats.costUsd - 3000) < 1e-6, `open ${open}: ${stats.costUsd}`);
       } finally {
         await s.close();
       }
-    })();
+    }
   });
 
   test('retention removes run ends whose run never started here', async () => {
@@ -145,7 +162,7 @@ describe('DuckDbStore specifics', () => {
     inst.closeSync();
     assert.deepEqual(
       rows.map((r) => r[0]),
-      [1, 2, 3, 4, 5, 6],
+      [1, 2, 3, 4, 5, 6, 7, 8],
     );
   });
 

@@ -1,10 +1,14 @@
 /**
  * DuckDB implementation of the Store: one file, writer connections (group commits run concurrently,
- * one per commit slot, every other write alone: writer-gate.ts), and a few reader connections so
- * dashboard queries run in parallel and never wait behind a group commit.
+ * one per commit slot, every other write alone: writer-gate.ts), a loader connection that moves
+ * acknowledged rows into the tables in bulk, and a few reader connections so dashboard queries
+ * run in parallel and never wait behind a group commit.
  *
- * Durability: DuckDB writes committed transactions to its WAL and fsyncs it before COMMIT returns,
- * so an appender commit that resolved survives kill -9 (tested in duckdb-store.test.ts).
+ * Durability: a group commit is durable once its rows are fsynced in the ingest log beside the
+ * file (ingest-log.ts); the bulk loader (bulk-loader.ts) then moves them into DuckDB in large
+ * transactions, and every telemetry read first waits for the rows acknowledged before it. Every
+ * other write is a DuckDB transaction (DuckDB fsyncs its WAL before COMMIT returns). Both survive
+ * kill -9 (tested in duckdb-store.test.ts and tests/e2e).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -34,7 +38,8 @@ import type {
 } from '../store.js';
 import * as agg from './aggregates.js';
 import * as al from './alerting.js';
-import { CommitSlot } from './commit-slot.js';
+import { BulkLoader } from './bulk-loader.js';
+import { type FrameLog, IngestLog, MemoryLog } from './ingest-log.js';
 import { MemoryBudget } from './memory-budget.js';
 import { MIGRATIONS } from './migrations.js';
 import * as rq from './rollup-queries.js';
@@ -43,6 +48,7 @@ import { compactAfterCommit, compactAll, deleteRollupsBefore, RollupCompactor } 
 import { SpanSeriesCache } from './series-cache.js';
 import { num, type Param, query, tsLit, usCol, values } from './sql.js';
 import { traceIndexRows } from './table-columns.js';
+import { type TableEncoders, tableEncoders } from './table-sinks.js';
 import * as tq from './telemetry-queries.js';
 import { WriterGate } from './writer-gate.js';
 
@@ -77,10 +83,17 @@ export interface DuckDbStoreOptions {
    */
   rollupFlushMs?: number;
   /**
-   * Group commits that may run at once, each on its own connection (default 2: one fills its
-   * chunks while the other is written and fsynced; writer-gate.ts).
+   * Group commits that may run at once, each on its own connection (default 2: one encodes its
+   * rows while the other is fsynced; writer-gate.ts).
    */
   commitSlots?: number;
+  /**
+   * Span rows that make the bulk loader start a transaction (default 122,880: one DuckDB row
+   * group, which DuckDB writes straight into the file). See bulk-loader.ts.
+   */
+  loadRows?: number;
+  /** Longest an acknowledged row waits for the bulk loader when no query asks for it (ms, default 5000). */
+  loadDelayMs?: number;
 }
 
 export class DuckDbStore implements Store {
@@ -95,9 +108,13 @@ export class DuckDbStore implements Store {
   private readonly rollups = new RollupWriteBehind();
   private rollupTimer: NodeJS.Timeout | null = null;
   private budgetTimer: NodeJS.Timeout | null = null;
-  /** Concurrent group commits, one per writer slot; every other write alone (writer-gate.ts). */
-  private readonly gate: WriterGate<CommitSlot>;
-  private readonly slots: CommitSlot[];
+  /** Concurrent group commits, one per writer connection; every other write alone (writer-gate.ts). */
+  private readonly gate: WriterGate<DuckDBConnection>;
+  /** Where group commits become durable, and what moves them into the tables (set by open). */
+  private log!: FrameLog;
+  private loader!: BulkLoader;
+  /** One encoder per telemetry table: commits encode synchronously, so they can share them. */
+  private readonly encoders: TableEncoders = tableEncoders();
 
   private constructor(
     readonly path: string,
@@ -107,8 +124,7 @@ export class DuckDbStore implements Store {
     private readonly stats: Pick<typeof rq, 'agentStats' | 'modelStats' | 'spanSeries'> = rq,
   ) {
     this.readerBusy = readers.map(() => 0);
-    this.slots = writers.map((conn) => new CommitSlot(conn));
-    this.gate = new WriterGate(this.slots);
+    this.gate = new WriterGate(writers);
   }
 
   /** Opens (creating if needed) the database file and runs pending migrations. */
@@ -127,6 +143,8 @@ export class DuckDbStore implements Store {
     for (let i = 0; i < (opts.readers ?? 4); i++) readers.push(await instance.connect());
     const store = new DuckDbStore(path, instance, writers, readers, opts.rollupQueries === false ? tq : rq);
     await store.migrate();
+    await store.openIngestLog(await instance.connect(), opts);
+    // After the log's replay: rebuilt hours must count the replayed spans.
     await store.recoverRollups();
     const every = opts.rollupFlushMs ?? 1000;
     if (every > 0) {
@@ -139,6 +157,34 @@ export class DuckDbStore implements Store {
       store.budgetTimer.unref();
     }
     return store;
+  }
+
+  /** Opens the ingest log, loading what a crash left in it, and starts the bulk loader. */
+  private async openIngestLog(conn: DuckDBConnection, opts: DuckDbStoreOptions): Promise<void> {
+    const applied = num((await query(conn, 'SELECT applied_lsn FROM ingest_log_state'))[0].applied_lsn);
+    // Replay on open loads before the log is set: it deletes its segments itself.
+    const loader = new BulkLoader(conn, BEGIN_WRITE, applied, (lsn) => this.log?.release(lsn), {
+      maxRows: opts.loadRows,
+      maxDelayMs: opts.loadDelayMs,
+    });
+    this.loader = loader;
+    const onDurable = (frame: { lsn: number; payload: Buffer }, rows: number) => loader.add(frame, rows);
+    this.log =
+      this.path === ':memory:'
+        ? new MemoryLog(onDurable)
+        : await IngestLog.open(`${this.path}.ingest`, applied, (frames) => loader.loadNow(frames), onDurable);
+  }
+
+  /** Runs a telemetry read once every acknowledged row is in the tables. */
+  private async readTelemetry<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    await this.loader.sync();
+    return this.read(fn);
+  }
+
+  /** Waits until every acknowledged row is in the tables (tests, benchmarks, maintenance). */
+  async syncIngest(): Promise<void> {
+    await this.loader.sync();
   }
 
   /** Runs fn on the least busy reader connection. */
@@ -157,7 +203,7 @@ export class DuckDbStore implements Store {
   /** Runs a write alone on the writer connection (no commit runs meanwhile). */
   private write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     this.assertOpen();
-    return this.gate.alone((slot) => fn(slot.conn));
+    return this.gate.alone(fn);
   }
 
   private assertOpen(): void {
@@ -192,11 +238,13 @@ export class DuckDbStore implements Store {
     if (this.closed) return;
     if (this.rollupTimer) clearInterval(this.rollupTimer);
     if (this.budgetTimer) clearInterval(this.budgetTimer);
+    // Everything acknowledged goes into the tables first, so the log is empty at the next open.
+    await this.loader.close();
+    await this.log.close();
     // Wait for the last write, write pending rollups, then checkpoint so the next open does not
     // replay the WAL (or recompute hours: a failed flush leaves markers for the next open).
-    await this.gate.alone(async ({ conn }) => {
+    await this.gate.alone(async (conn) => {
       await this.flushRollupsLocked(conn).catch(() => {});
-      for (const slot of this.slots) slot.reset();
       await conn.run('CHECKPOINT').catch(() => {});
     });
     this.closed = true;
@@ -210,6 +258,8 @@ export class DuckDbStore implements Store {
     return new DuckDbAppender({
       gate: this.gate,
       rollups: this.rollups,
+      log: this.log,
+      encoders: this.encoders,
       afterCommit: (spans, hours) => this.afterCommit(spans, hours),
     });
   }
@@ -233,7 +283,8 @@ export class DuckDbStore implements Store {
 
   private async flushRollupsLocked(c: DuckDBConnection): Promise<void> {
     if (!this.rollups.pending) return;
-    await c.run('BEGIN TRANSACTION');
+    // The rollup rows go in through an appender, synchronously: take the write lock first.
+    await c.run(BEGIN_WRITE);
     let rows: Awaited<ReturnType<RollupWriteBehind['write']>>;
     try {
       rows = await this.rollups.write(c);
@@ -264,7 +315,7 @@ export class DuckDbStore implements Store {
   /** Reads rollup tables: committed spans' rollups are written first, so answers include every ack. */
   private async readRollups<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     await this.flushRollups();
-    return this.read(fn);
+    return this.readTelemetry(fn);
   }
 
   /** Merges every hour's partial rollup rows into one row per key (maintenance; commits do it as they go). */
@@ -286,10 +337,10 @@ export class DuckDbStore implements Store {
   // --- telemetry queries ---
 
   listTraces(project: string, q: TraceQuery): Promise<Page<TraceSummary>> {
-    return this.read((c) => tq.listTraces(c, project, q));
+    return this.readTelemetry((c) => tq.listTraces(c, project, q));
   }
   getTrace(project: string, traceId: string): Promise<SpanRecord[]> {
-    return this.read((c) => tq.getTrace(c, project, traceId));
+    return this.readTelemetry((c) => tq.getTrace(c, project, traceId));
   }
   agentStats(project: string, range: TimeRange): Promise<AgentStats> {
     return this.readRollups((c) => this.stats.agentStats(c, project, range));
@@ -298,32 +349,33 @@ export class DuckDbStore implements Store {
     return this.readRollups((c) => this.stats.modelStats(c, project, range));
   }
   metricSeries(project: string, q: MetricSeriesQuery): Promise<Series[]> {
-    return this.read((c) => tq.metricSeries(c, project, q));
+    return this.readTelemetry((c) => tq.metricSeries(c, project, q));
   }
   spanSeries(project: string, q: SpanSeriesQuery): Promise<Series[]> {
     const compute = (qq: SpanSeriesQuery) => this.readRollups((c) => this.stats.spanSeries(c, project, qq));
     return SpanSeriesCache.cacheable(q.stepMs) ? this.seriesCache.spanSeries(project, q, compute) : compute(q);
   }
   latestMetrics(project: string, range: TimeRange, prefix: string): Promise<MetricPoint[]> {
-    return this.read((c) => tq.latestMetrics(c, project, range, prefix));
+    return this.readTelemetry((c) => tq.latestMetrics(c, project, range, prefix));
   }
   errorGroups(project: string, q: ErrorGroupQuery) {
-    return this.read((c) => agg.errorGroups(c, project, q));
+    return this.readTelemetry((c) => agg.errorGroups(c, project, q));
   }
   serviceMap(project: string, range: TimeRange) {
-    return this.read((c) => agg.serviceMap(c, project, range));
+    return this.readTelemetry((c) => agg.serviceMap(c, project, range));
   }
   costBreakdown(project: string, range: TimeRange, groupBy: CostGroupBy, limit: number) {
     return this.readRollups((c) => agg.costBreakdown(c, project, range, groupBy, limit));
   }
   agentDetail(project: string, agentId: string, range: TimeRange) {
-    return this.read((c) => agg.agentDetail(c, project, agentId, range));
+    return this.readTelemetry((c) => agg.agentDetail(c, project, agentId, range));
   }
   modelErrors(project: string, range: TimeRange) {
-    return this.read((c) => agg.modelErrors(c, project, range));
+    return this.readTelemetry((c) => agg.modelErrors(c, project, range));
   }
   async *exportSpans(project: string, range: TimeRange, batchSize?: number): AsyncIterable<SpanRecord[]> {
     this.assertOpen();
+    await this.loader.sync();
     // A dedicated connection: a long export must not occupy a shared reader between batches.
     const c = await this.instance.connect();
     try {
@@ -336,7 +388,7 @@ export class DuckDbStore implements Store {
     project: string,
     q: TimeRange & { traceId?: string; minSeverity?: number; text?: string; limit: number; cursor?: string | null },
   ): Promise<Page<LogRecord>> {
-    return this.read((c) => tq.listLogs(c, project, q));
+    return this.readTelemetry((c) => tq.listLogs(c, project, q));
   }
 
   // --- tenancy and keys ---
@@ -531,6 +583,8 @@ export class DuckDbStore implements Store {
    */
   async deleteBefore(cutoffUs: number): Promise<RetentionResult> {
     const cut = tsLit(cutoffUs);
+    // Acknowledged rows older than the cut must not be loaded after it.
+    await this.loader.sync();
     return this.write(async (c) => {
       // Pending rollups of spans about to go must not be written after the cut.
       await this.flushRollupsLocked(c);
@@ -571,23 +625,25 @@ interface PendingBatch {
 
 /**
  * BEGIN, then a write of no rows: it takes the transaction's write lock now, on DuckDB's thread. A
- * checkpoint (run inside another slot's COMMIT) holds that lock; without this the first append,
- * which runs synchronously on the JS thread, would wait for it there and freeze the event loop for
- * the whole checkpoint (measured: a 2,000-row append took 244 ms instead of 13).
+ * checkpoint (run inside another COMMIT) holds that lock; without this the first append, which
+ * runs synchronously on the JS thread, would wait for it there and freeze the event loop for the
+ * whole checkpoint (measured: a 2,000-row append took 244 ms instead of 13).
  */
 const BEGIN_WRITE = 'BEGIN TRANSACTION; INSERT INTO rollup_dirty SELECT * FROM rollup_dirty WHERE false';
 
 const emptyBatch = (): PendingBatch => ({ spans: [], metrics: [], logs: [], starts: [], ends: [] });
 
 interface AppenderContext {
-  gate: WriterGate<CommitSlot>;
+  gate: WriterGate<DuckDBConnection>;
   rollups: RollupWriteBehind;
+  log: FrameLog;
+  encoders: TableEncoders;
   afterCommit(spans: readonly SpanRecord[], hours: readonly ProjectHour[]): void;
 }
 
 /**
- * One group commit: the rows added, written in one transaction on a commit slot (commit-slot.ts);
- * at COMMIT they become visible and durable.
+ * One group commit: the rows added, encoded as chunk images into one ingest-log frame; durable
+ * (and visible to every later read) once the log has fsynced it.
  */
 class DuckDbAppender implements Appender {
   private pending = emptyBatch();
@@ -615,32 +671,52 @@ class DuckDbAppender implements Appender {
     this.pending = emptyBatch();
     if (!b.spans.length && !b.metrics.length && !b.logs.length && !b.starts.length && !b.ends.length) return;
     const spans = flatten(b.spans);
-    await this.ctx.gate.commit(async (slot) => {
-      // Inside the slot: a rollup flush (which clears the markers) cannot run until this commits.
+    // A slot: a rollup flush (which clears the markers) runs alone, so it cannot fall between the
+    // markers of this commit's hours and its rollups becoming pending.
+    await this.ctx.gate.commit(async (conn) => {
       const hours = this.ctx.rollups.unmarkedHours(spans);
-      const sink = await slot.sinks();
-      await slot.conn.run(BEGIN_WRITE);
-      try {
-        // Synchronous appends but for the markers of hours with no pending rollups.
-        sink.spans.append(spans);
-        sink.traceIndex.append(traceIndexRows(spans));
-        await insertMarkers(slot.conn, hours);
-        for (const rows of b.metrics) sink.metrics.append(rows);
-        for (const rows of b.logs) sink.logs.append(rows);
-        for (const rows of b.starts) sink.starts.append(rows);
-        if (b.ends.length) {
-          const endUs = Date.now() * 1000;
-          sink.ends.append(flatten(b.ends).map((r) => ({ project: r.project, spanId: r.spanId, endUs })));
-        }
-        await slot.conn.run('COMMIT');
-      } catch (e) {
-        await slot.conn.run('ROLLBACK').catch(() => {});
-        slot.reset();
-        throw e;
-      }
-      // Still holding the slot: the rollups become pending before any flush can run.
+      // Durable before the rows are: after a crash, the marked hours are rebuilt from the spans.
+      const payload = this.encode(b, spans);
+      await insertMarkers(conn, hours);
+      await this.ctx.log.append(payload, spans.length);
       this.ctx.afterCommit(spans, hours);
     });
+  }
+
+  /** The batch as chunk images of every table it touches, in one buffer (synchronous: encoders are shared). */
+  private encode(b: PendingBatch, spans: readonly SpanRecord[]): Buffer {
+    try {
+      return this.encodeTables(b, spans);
+    } catch (err) {
+      // A refused row (a NOT NULL column without a value) fails the whole commit, as a DuckDB
+      // transaction would: nothing of it may reach the log.
+      for (const enc of Object.values(this.ctx.encoders)) enc.reset();
+      throw err;
+    }
+  }
+
+  private encodeTables(b: PendingBatch, spans: readonly SpanRecord[]): Buffer {
+    const e = this.ctx.encoders;
+    const parts: Buffer[] = [];
+    if (spans.length) {
+      e.spans.add(spans);
+      e.spans.takeInto(parts);
+      e.traceIndex.add(traceIndexRows(spans));
+      e.traceIndex.takeInto(parts);
+    }
+    for (const rows of b.metrics) e.metrics.add(rows);
+    e.metrics.takeInto(parts);
+    for (const rows of b.logs) e.logs.add(rows);
+    e.logs.takeInto(parts);
+    for (const rows of b.starts) e.agentRuns.add(rows);
+    e.agentRuns.takeInto(parts);
+    if (b.ends.length) {
+      // The commit's time stands for the run's end.
+      const endUs = Date.now() * 1000;
+      e.agentRunEnds.add(flatten(b.ends).map((r) => ({ project: r.project, spanId: r.spanId, endUs })));
+      e.agentRunEnds.takeInto(parts);
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
   async rollback(): Promise<void> {

@@ -2,9 +2,10 @@
  * DuckDB's memory_limit as a cache budget on top of what DuckDB must keep in memory.
  *
  * A fixed limit small enough to keep the server's RSS low under ingest (its block cache grows to
- * whatever the limit allows) fails once memory DuckDB cannot evict outgrows it: the trace_index
- * ART index grows with the data (~120 MB at 9M spans) and un-checkpointed rows live in memory, so
- * a 128 MB limit made commits fail with "could not allocate block" at ~8.7M spans (bench/query).
+ * whatever the limit allows) fails once memory DuckDB cannot evict outgrows it: un-checkpointed rows
+ * and a bulk load's rows live in memory (and, until migration 8, the trace_index ART index grew
+ * with the data, ~120 MB at 9M spans), so a 128 MB limit made commits fail with "could not allocate
+ * block" at ~8.7M spans (bench/query).
  * Instead the limit follows the unevictable part: limit = budget + (everything but the table block
  * cache), re-read every second. Growth between readings (un-checkpointed rows: ~30 MB a second at
  * 60k spans/s) comes out of the cache, which DuckDB evicts, so the budget is also the headroom.

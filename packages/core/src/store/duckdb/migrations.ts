@@ -14,6 +14,7 @@
 import { ALERTING_MIGRATION } from './alerting.js';
 import { ROLLUP_DIRTY_MIGRATION } from './rollup-write-behind.js';
 import { ROLLUP_BY_MODEL_MIGRATION, ROLLUP_MIGRATION } from './rollups.js';
+import { TRACE_KEY_SQL } from './table-columns.js';
 
 export interface Migration {
   version: number;
@@ -160,4 +161,18 @@ CREATE TABLE alerts (
   ROLLUP_MIGRATION,
   ROLLUP_BY_MODEL_MIGRATION,
   ROLLUP_DIRTY_MIGRATION,
+  {
+    version: 7,
+    name: 'ingest-log-state',
+    // The last ingest-log frame the bulk loader committed (ingest-log.ts, bulk-loader.ts).
+    sql: 'CREATE TABLE ingest_log_state (applied_lsn BIGINT NOT NULL); INSERT INTO ingest_log_state VALUES (0);',
+  },
+  {
+    version: 8,
+    name: 'trace-key',
+    // Trace lookups scan a BIGINT key instead of keeping an ART index (table-columns.ts, traceKey).
+    sql: `DROP INDEX IF EXISTS trace_index_trace;
+ALTER TABLE trace_index ADD COLUMN trace_key BIGINT;
+UPDATE trace_index SET trace_key = ${TRACE_KEY_SQL('trace_id')};`,
+  },
 ];

@@ -341,6 +341,8 @@ describe('span rollups in the DuckDB store', () => {
       await c.run('DROP TABLE span_rollups');
       await c.run('DROP TABLE span_rollups_by_model');
       await c.run('DROP TABLE rollup_dirty');
+      await c.run('DROP TABLE ingest_log_state');
+      await c.run('ALTER TABLE trace_index DROP COLUMN trace_key');
       await c.run('DELETE FROM schema_migrations WHERE version >= 4');
     });
     const s2 = await DuckDbStore.open(path);

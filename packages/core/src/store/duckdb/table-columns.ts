@@ -64,32 +64,32 @@ export function labelsJson(v: Record<string, string> | null | undefined): string
 }
 
 export const SPAN_COLUMNS: readonly ColumnSpec<SpanRecord>[] = [
-  { kind: 'varchar', get: (s) => s.project },
-  { kind: 'timestamp', get: (s) => s.startUs },
-  { kind: 'timestamp', get: (s) => s.endUs },
-  { kind: 'double', get: (s) => (s.endUs - s.startUs) / 1000 },
-  { kind: 'varchar', get: (s) => s.traceId },
-  { kind: 'varchar', get: (s) => s.spanId },
-  { kind: 'varchar', get: (s) => s.parentSpanId },
-  { kind: 'varchar', get: (s) => s.serviceName },
-  { kind: 'varchar', get: (s) => s.name },
-  { kind: 'varchar', get: (s) => s.kind },
-  { kind: 'varchar', get: (s) => s.status },
-  { kind: 'varchar', get: (s) => s.statusMessage },
-  { kind: 'varchar', get: (s) => s.model },
-  { kind: 'varchar', get: (s) => s.provider },
-  { kind: 'integer', get: (s) => s.inputTokens },
-  { kind: 'integer', get: (s) => s.outputTokens },
-  { kind: 'double', get: (s) => s.costUsd },
-  { kind: 'varchar', get: (s) => s.agentId },
-  { kind: 'varchar', get: (s) => s.agentName },
-  { kind: 'varchar', get: (s) => s.agentVersion },
-  { kind: 'varchar', get: (s) => s.sessionId },
-  { kind: 'varchar', get: (s) => s.userId },
-  { kind: 'varchar', get: (s) => attrsJson(s.attributes) },
-  { kind: 'varchar', get: (s) => eventsJson(s.events) },
-  { kind: 'varchar', get: (s) => s.input },
-  { kind: 'varchar', get: (s) => s.output },
+  { name: 'project', notNull: true, kind: 'varchar', get: (s) => s.project },
+  { name: 'start_time', notNull: true, kind: 'timestamp', get: (s) => s.startUs },
+  { name: 'end_time', notNull: true, kind: 'timestamp', get: (s) => s.endUs },
+  { name: 'duration_ms', notNull: true, kind: 'double', get: (s) => (s.endUs - s.startUs) / 1000 },
+  { name: 'trace_id', notNull: true, kind: 'varchar', get: (s) => s.traceId },
+  { name: 'span_id', notNull: true, kind: 'varchar', get: (s) => s.spanId },
+  { name: 'parent_span_id', kind: 'varchar', get: (s) => s.parentSpanId },
+  { name: 'service_name', notNull: true, kind: 'varchar', get: (s) => s.serviceName },
+  { name: 'name', notNull: true, kind: 'varchar', get: (s) => s.name },
+  { name: 'kind', notNull: true, kind: 'varchar', get: (s) => s.kind },
+  { name: 'status', notNull: true, kind: 'varchar', get: (s) => s.status },
+  { name: 'status_message', kind: 'varchar', get: (s) => s.statusMessage },
+  { name: 'model', kind: 'varchar', get: (s) => s.model },
+  { name: 'provider', kind: 'varchar', get: (s) => s.provider },
+  { name: 'input_tokens', kind: 'integer', get: (s) => s.inputTokens },
+  { name: 'output_tokens', kind: 'integer', get: (s) => s.outputTokens },
+  { name: 'cost_usd', kind: 'double', get: (s) => s.costUsd },
+  { name: 'agent_id', kind: 'varchar', get: (s) => s.agentId },
+  { name: 'agent_name', kind: 'varchar', get: (s) => s.agentName },
+  { name: 'agent_version', kind: 'varchar', get: (s) => s.agentVersion },
+  { name: 'session_id', kind: 'varchar', get: (s) => s.sessionId },
+  { name: 'user_id', kind: 'varchar', get: (s) => s.userId },
+  { name: 'attributes', kind: 'varchar', get: (s) => attrsJson(s.attributes) },
+  { name: 'events', kind: 'varchar', get: (s) => eventsJson(s.events) },
+  { name: 'input', kind: 'varchar', get: (s) => s.input },
+  { name: 'output', kind: 'varchar', get: (s) => s.output },
 ];
 
 /** One trace_index row: a trace's start-time bounds within one commit. */
@@ -101,11 +101,34 @@ export interface TraceIndexRow {
 }
 
 export const TRACE_INDEX_COLUMNS: readonly ColumnSpec<TraceIndexRow>[] = [
-  { kind: 'varchar', get: (r) => r.project },
-  { kind: 'varchar', get: (r) => r.traceId },
-  { kind: 'timestamp', get: (r) => r.minUs },
-  { kind: 'timestamp', get: (r) => r.maxUs },
+  { name: 'project', notNull: true, kind: 'varchar', get: (r) => r.project },
+  { name: 'trace_id', notNull: true, kind: 'varchar', get: (r) => r.traceId },
+  { name: 'min_start', notNull: true, kind: 'timestamp', get: (r) => r.minUs },
+  { name: 'max_start', notNull: true, kind: 'timestamp', get: (r) => r.maxUs },
+  { name: 'trace_key', kind: 'bigint', get: (r) => traceKey(r.traceId) },
 ];
+
+/**
+ * The lookup key of a trace id in trace_index: its first 13 hex digits as a number (52 bits, a safe
+ * integer), or null for an id that does not start with 13 lowercase hex digits. A scan comparing
+ * BIGINTs finds a trace among millions of rows in a few ms, so trace_index needs no ART index
+ * (whose upkeep cost more CPU per span than writing the span, and whose memory DuckDB cannot
+ * evict). TRACE_KEY_SQL computes the same in SQL (the migration of existing rows).
+ */
+export function traceKey(traceId: string): number | null {
+  if (traceId.length < 13) return null;
+  let k = 0;
+  for (let i = 0; i < 13; i++) {
+    const c = traceId.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (d < 0) return null;
+    k = k * 16 + d;
+  }
+  return k;
+}
+
+export const TRACE_KEY_SQL = (col: string) =>
+  `CASE WHEN regexp_full_match(substr(${col}, 1, 13), '[0-9a-f]{13}') THEN ('0x' || substr(${col}, 1, 13))::BIGINT END`;
 
 /** One trace_index row per (project, trace) in the batch, with the batch's start-time bounds. */
 export function traceIndexRows(rows: readonly SpanRecord[]): TraceIndexRow[] {
@@ -128,40 +151,40 @@ export function traceIndexRows(rows: readonly SpanRecord[]): TraceIndexRow[] {
 }
 
 export const METRIC_COLUMNS: readonly ColumnSpec<MetricPoint>[] = [
-  { kind: 'varchar', get: (m) => m.project },
-  { kind: 'timestamp', get: (m) => m.timeUs },
-  { kind: 'varchar', get: (m) => m.name },
-  { kind: 'varchar', get: (m) => m.type },
-  { kind: 'varchar', get: (m) => m.unit ?? '' },
-  { kind: 'double', get: (m) => (Number.isFinite(m.value) ? m.value : 0) },
-  { kind: 'varchar', get: (m) => (m.histogram == null ? null : JSON.stringify(m.histogram)) },
-  { kind: 'varchar', get: (m) => labelsJson(m.labels) },
-  { kind: 'varchar', get: (m) => m.serviceName ?? '' },
+  { name: 'project', notNull: true, kind: 'varchar', get: (m) => m.project },
+  { name: 'time', notNull: true, kind: 'timestamp', get: (m) => m.timeUs },
+  { name: 'name', notNull: true, kind: 'varchar', get: (m) => m.name },
+  { name: 'type', notNull: true, kind: 'varchar', get: (m) => m.type },
+  { name: 'unit', notNull: true, kind: 'varchar', get: (m) => m.unit ?? '' },
+  { name: 'value', notNull: true, kind: 'double', get: (m) => (Number.isFinite(m.value) ? m.value : 0) },
+  { name: 'histogram', kind: 'varchar', get: (m) => (m.histogram == null ? null : JSON.stringify(m.histogram)) },
+  { name: 'labels', notNull: true, kind: 'varchar', get: (m) => labelsJson(m.labels) },
+  { name: 'service_name', notNull: true, kind: 'varchar', get: (m) => m.serviceName ?? '' },
 ];
 
 export const LOG_COLUMNS: readonly ColumnSpec<LogRecord>[] = [
-  { kind: 'varchar', get: (l) => l.project },
-  { kind: 'timestamp', get: (l) => l.timeUs },
-  { kind: 'integer', get: (l) => l.severity | 0 },
-  { kind: 'varchar', get: (l) => l.severityText ?? '' },
-  { kind: 'varchar', get: (l) => l.body ?? '' },
-  { kind: 'varchar', get: (l) => l.traceId },
-  { kind: 'varchar', get: (l) => l.spanId },
-  { kind: 'varchar', get: (l) => l.serviceName ?? '' },
-  { kind: 'varchar', get: (l) => attrsJson(l.attributes) },
+  { name: 'project', notNull: true, kind: 'varchar', get: (l) => l.project },
+  { name: 'time', notNull: true, kind: 'timestamp', get: (l) => l.timeUs },
+  { name: 'severity', notNull: true, kind: 'integer', get: (l) => l.severity | 0 },
+  { name: 'severity_text', notNull: true, kind: 'varchar', get: (l) => l.severityText ?? '' },
+  { name: 'body', notNull: true, kind: 'varchar', get: (l) => l.body ?? '' },
+  { name: 'trace_id', kind: 'varchar', get: (l) => l.traceId },
+  { name: 'span_id', kind: 'varchar', get: (l) => l.spanId },
+  { name: 'service_name', notNull: true, kind: 'varchar', get: (l) => l.serviceName ?? '' },
+  { name: 'attributes', kind: 'varchar', get: (l) => attrsJson(l.attributes) },
 ];
 
 export const AGENT_RUN_COLUMNS: readonly ColumnSpec<AgentRunStart>[] = [
-  { kind: 'varchar', get: (r) => r.project },
-  { kind: 'timestamp', get: (r) => r.startUs },
-  { kind: 'varchar', get: (r) => r.spanId },
-  { kind: 'varchar', get: (r) => r.traceId },
-  { kind: 'varchar', get: (r) => r.agentId },
-  { kind: 'varchar', get: (r) => r.agentName },
-  { kind: 'varchar', get: (r) => r.agentVersion },
-  { kind: 'varchar', get: (r) => r.sessionId },
-  { kind: 'varchar', get: (r) => r.userId },
-  { kind: 'varchar', get: (r) => r.serviceName ?? '' },
+  { name: 'project', notNull: true, kind: 'varchar', get: (r) => r.project },
+  { name: 'start_time', notNull: true, kind: 'timestamp', get: (r) => r.startUs },
+  { name: 'span_id', notNull: true, kind: 'varchar', get: (r) => r.spanId },
+  { name: 'trace_id', notNull: true, kind: 'varchar', get: (r) => r.traceId },
+  { name: 'agent_id', notNull: true, kind: 'varchar', get: (r) => r.agentId },
+  { name: 'agent_name', kind: 'varchar', get: (r) => r.agentName },
+  { name: 'agent_version', kind: 'varchar', get: (r) => r.agentVersion },
+  { name: 'session_id', kind: 'varchar', get: (r) => r.sessionId },
+  { name: 'user_id', kind: 'varchar', get: (r) => r.userId },
+  { name: 'service_name', notNull: true, kind: 'varchar', get: (r) => r.serviceName ?? '' },
 ];
 
 /** An agent run's end as stored: the commit's time stands for the end. */
@@ -172,7 +195,7 @@ export interface AgentRunEndRow {
 }
 
 export const AGENT_RUN_END_COLUMNS: readonly ColumnSpec<AgentRunEndRow>[] = [
-  { kind: 'varchar', get: (r) => r.project },
-  { kind: 'varchar', get: (r) => r.spanId },
-  { kind: 'timestamp', get: (r) => r.endUs },
+  { name: 'project', notNull: true, kind: 'varchar', get: (r) => r.project },
+  { name: 'span_id', notNull: true, kind: 'varchar', get: (r) => r.spanId },
+  { name: 'end_time', notNull: true, kind: 'timestamp', get: (r) => r.endUs },
 ];

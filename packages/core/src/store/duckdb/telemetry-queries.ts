@@ -39,6 +39,7 @@ import {
   usCol,
   values,
 } from './sql.js';
+import { traceKey } from './table-columns.js';
 
 const SPAN_COLUMNS = `project, ${usCol('start_time')} AS start_us, ${usCol('end_time')} AS end_us, trace_id, span_id,
   parent_span_id, service_name, name, kind, status, status_message, model, provider, input_tokens, output_tokens,
@@ -47,12 +48,14 @@ const SPAN_COLUMNS = `project, ${usCol('start_time')} AS start_us, ${usCol('end_
 const toSpan = (r: Row): SpanRecord => rowToSpan(r, values);
 
 export async function getTrace(conn: DuckDBConnection, project: string, traceId: string): Promise<SpanRecord[]> {
-  // The index gives the trace's time bounds; with them the spans scan touches only the row groups
-  // whose zone maps overlap the trace instead of every row group of the table.
-  // DuckDB only uses the ART index when trace_id is the sole filter, so project is checked here.
+  // trace_index gives the trace's time bounds; with them the spans scan touches only the row groups
+  // whose zone maps overlap the trace instead of every row group of the table. Its rows are found
+  // by a scan of the BIGINT trace_key (table-columns.ts, traceKey).
+  const key = traceKey(traceId);
   const hits = await query(
     conn,
-    `SELECT project, ${usCol('min_start')} AS lo, ${usCol('max_start')} AS hi FROM trace_index WHERE trace_id = ?`,
+    `SELECT project, ${usCol('min_start')} AS lo, ${usCol('max_start')} AS hi FROM trace_index
+     WHERE ${key === null ? 'trace_key IS NULL' : `trace_key = ${key}`} AND trace_id = ?`,
     [traceId],
   );
   let lo = Number.POSITIVE_INFINITY;
