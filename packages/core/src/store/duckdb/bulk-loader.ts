@@ -11,7 +11,7 @@
  * nothing is lost, and reads report the failure instead of answering without them.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { LogFrame } from './ingest-log.js';
+import type { FrameLog, LogFrame } from './ingest-log.js';
 import { TableSinks } from './table-sinks.js';
 
 export interface BulkLoaderOptions {
@@ -27,6 +27,13 @@ export interface BulkLoaderOptions {
 interface QueuedFrame extends LogFrame {
   rows: number;
 }
+
+/**
+ * Frames appended between flushes into the transaction (bounds the appenders' buffers) and between
+ * yields to the event loop: appends run synchronously on the JS thread, and a row group's worth at
+ * once held requests ~0.5 s.
+ */
+const FLUSH_EVERY_FRAMES = 8;
 
 /** A transaction statement that takes DuckDB's write lock on a DuckDB thread (see duckdb-store.ts). */
 export type BeginStatement = string;
@@ -52,7 +59,8 @@ export class BulkLoader {
     private readonly conn: DuckDBConnection,
     private readonly begin: BeginStatement,
     appliedLsn: number,
-    private readonly onLoaded: (lsn: number) => void,
+    /** Where the frames are durable (unset while the log replays into this loader on open). */
+    private readonly log: () => FrameLog | undefined,
     opts: BulkLoaderOptions = {},
   ) {
     this.applied = appliedLsn;
@@ -139,14 +147,22 @@ export class BulkLoader {
     const rows = this.queuedRows;
     this.queue = [];
     this.queuedRows = 0;
-    this.loading = this.load(taken).then(
+    const first = taken[0].lsn;
+    const last = taken[taken.length - 1].lsn;
+    // A load lets go of each frame once appended (a row group of frames is ~85 MB) when the log
+    // can read them back for a retry.
+    const release = this.log()?.keepsFrames === true;
+    // Frames are consecutive LSNs: their weights by position, for requeueing reread frames.
+    const weights = taken.map((f) => f.rows);
+    this.loading = this.load(taken, release).then(
       () => {
         this.lastError = null;
       },
       (err) => {
         // Put the frames back in front (anything added meanwhile has higher LSNs) and retry later.
         this.lastError = err;
-        this.queue = taken.concat(this.queue);
+        const back = release ? (this.log()?.reread(first, last) ?? []) : taken;
+        this.queue = back.map((f) => ({ ...f, rows: weights[f.lsn - first] ?? 0 })).concat(this.queue);
         this.queuedRows += rows;
         this.oldestAt = performance.now();
       },
@@ -157,14 +173,22 @@ export class BulkLoader {
     });
   }
 
-  private async load(frames: LogFrame[]): Promise<void> {
+  private async load(frames: (LogFrame | null)[], release = false): Promise<void> {
     if (frames.length === 0) return;
     const t0 = performance.now();
-    const last = frames[frames.length - 1].lsn;
+    const last = (frames[frames.length - 1] as LogFrame).lsn;
+    const count = frames.length;
     try {
       await this.sinks.open();
       await this.conn.run(this.begin);
-      for (const f of frames) this.sinks.loadFrame(f.payload);
+      for (let i = 0; i < frames.length; i++) {
+        this.sinks.loadFrame((frames[i] as LogFrame).payload);
+        if (release) frames[i] = null;
+        if (i % FLUSH_EVERY_FRAMES === FLUSH_EVERY_FRAMES - 1) {
+          this.sinks.flush();
+          await new Promise<void>((r) => setImmediate(r));
+        }
+      }
       this.sinks.flush();
       await this.conn.run(`UPDATE ingest_log_state SET applied_lsn = ${last}`);
       await this.conn.run('COMMIT');
@@ -176,8 +200,8 @@ export class BulkLoader {
     }
     this.applied = last;
     this.s.loads++;
-    this.s.loadedFrames += frames.length;
+    this.s.loadedFrames += count;
     this.s.lastLoadMs = performance.now() - t0;
-    this.onLoaded(last);
+    this.log()?.release(last);
   }
 }

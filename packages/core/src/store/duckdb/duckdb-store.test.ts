@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { spanFixture } from '../../model/span-fixture.js';
 import { openStore } from '../open.js';
 import { storeContract } from '../store.contract.js';
 import { DuckDbStore } from './duckdb-store.js';
@@ -95,6 +96,45 @@ describe('DuckDbStore specifics', () => {
       } finally {
         await s.close();
       }
+    }
+  });
+
+  test('a failed bulk load keeps every acknowledged row: reads report it, the retry loads them once', async () => {
+    const path = join(root, 'retry', 'vigil.duckdb');
+    const s = await DuckDbStore.open(path, { loadDelayMs: 600_000 });
+    const reader = (s as unknown as { readers: import('@duckdb/node-api').DuckDBConnection[] }).readers[0];
+    try {
+      for (let b = 0; b < 4; b++) {
+        const a = s.appender();
+        const spans = [];
+        for (let i = 0; i < 3000; i++)
+          spans.push(
+            spanFixture({
+              project: 'r',
+              traceId: String(b).padStart(32, '7'),
+              spanId: String(i).padStart(16, '0'),
+              startUs: 1.7e15 + i,
+            }),
+          );
+        a.spans(spans);
+        await a.commit();
+      }
+      // DuckDB cannot allocate the load's rows: the load fails, as it does when memory runs out.
+      const used = Number(
+        (await reader.runAndReadAll('SELECT sum(memory_usage_bytes)::DOUBLE FROM duckdb_memory()')).getRows()[0][0],
+      );
+      await reader.run(`SET memory_limit = '${Math.ceil(used / 1024) + 512}KB'`);
+      await assert.rejects(s.syncIngest(), /memory|allocate/i);
+      await reader.run("SET memory_limit = '2GB'");
+      // The frames came back from the log; the next read loads them, exactly once.
+      for (let b = 0; b < 4; b++) assert.equal((await s.getTrace('r', String(b).padStart(32, '7'))).length, 3000);
+      const stats = (
+        s as unknown as { loader: { stats(): { failedLoads: number; pendingFrames: number } } }
+      ).loader.stats();
+      assert.ok(stats.failedLoads >= 1, JSON.stringify(stats));
+      assert.equal(stats.pendingFrames, 0);
+    } finally {
+      await s.close();
     }
   });
 

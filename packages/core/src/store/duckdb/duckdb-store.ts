@@ -108,6 +108,8 @@ export class DuckDbStore implements Store {
   private readonly rollups = new RollupWriteBehind();
   private rollupTimer: NodeJS.Timeout | null = null;
   private budgetTimer: NodeJS.Timeout | null = null;
+  /** The rollup flush in progress on rollupConn, if any. */
+  private rollupFlush: Promise<void> | null = null;
   /** Concurrent group commits, one per writer connection; every other write alone (writer-gate.ts). */
   private readonly gate: WriterGate<DuckDBConnection>;
   /** Where group commits become durable, and what moves them into the tables (set by open). */
@@ -121,6 +123,8 @@ export class DuckDbStore implements Store {
     private readonly instance: DuckDBInstance,
     private readonly writers: DuckDBConnection[],
     private readonly readers: DuckDBConnection[],
+    /** Where write-behind rollup flushes run (flushRollupsOwn). */
+    private readonly rollupConn: DuckDBConnection,
     private readonly stats: Pick<typeof rq, 'agentStats' | 'modelStats' | 'spanSeries'> = rq,
   ) {
     this.readerBusy = readers.map(() => 0);
@@ -141,7 +145,14 @@ export class DuckDbStore implements Store {
     for (let i = 0; i < Math.max(1, opts.commitSlots ?? 2); i++) writers.push(await instance.connect());
     const readers: DuckDBConnection[] = [];
     for (let i = 0; i < (opts.readers ?? 4); i++) readers.push(await instance.connect());
-    const store = new DuckDbStore(path, instance, writers, readers, opts.rollupQueries === false ? tq : rq);
+    const store = new DuckDbStore(
+      path,
+      instance,
+      writers,
+      readers,
+      await instance.connect(),
+      opts.rollupQueries === false ? tq : rq,
+    );
     await store.migrate();
     await store.openIngestLog(await instance.connect(), opts);
     // After the log's replay: rebuilt hours must count the replayed spans.
@@ -163,7 +174,7 @@ export class DuckDbStore implements Store {
   private async openIngestLog(conn: DuckDBConnection, opts: DuckDbStoreOptions): Promise<void> {
     const applied = num((await query(conn, 'SELECT applied_lsn FROM ingest_log_state'))[0].applied_lsn);
     // Replay on open loads before the log is set: it deletes its segments itself.
-    const loader = new BulkLoader(conn, BEGIN_WRITE, applied, (lsn) => this.log?.release(lsn), {
+    const loader = new BulkLoader(conn, BEGIN_WRITE, applied, () => this.log, {
       maxRows: opts.loadRows,
       maxDelayMs: opts.loadDelayMs,
     });
@@ -240,6 +251,7 @@ export class DuckDbStore implements Store {
     if (this.budgetTimer) clearInterval(this.budgetTimer);
     // Everything acknowledged goes into the tables first, so the log is empty at the next open.
     await this.loader.close();
+    await this.rollupFlush?.catch(() => {});
     await this.log.close();
     // Wait for the last write, write pending rollups, then checkpoint so the next open does not
     // replay the WAL (or recompute hours: a failed flush leaves markers for the next open).
@@ -250,6 +262,7 @@ export class DuckDbStore implements Store {
     this.closed = true;
     for (const r of this.readers) r.closeSync();
     for (const w of this.writers) w.closeSync();
+    this.rollupConn.closeSync();
     this.instance.closeSync();
   }
 
@@ -277,8 +290,40 @@ export class DuckDbStore implements Store {
 
   /** Writes the rollups of every committed span (rollup-write-behind.ts); a no-op when none wait. */
   async flushRollups(): Promise<void> {
+    // One at a time: each runs its transaction on the rollup connection.
+    while (this.rollupFlush) await this.rollupFlush.catch(() => {});
     if (!this.rollups.pending || this.closed) return;
-    await this.write((c) => this.flushRollupsLocked(c));
+    this.rollupFlush = this.flushRollupsOwn(this.rollupConn);
+    try {
+      await this.rollupFlush;
+    } finally {
+      this.rollupFlush = null;
+    }
+  }
+
+  /**
+   * A flush on its own connection: it waits for DuckDB's write lock (a checkpoint in the bulk
+   * loader's COMMIT can hold it for a second) before taking the gate, so group commits never wait
+   * behind that; holding the gate it only writes the rows and commits.
+   */
+  private async flushRollupsOwn(c: DuckDBConnection): Promise<void> {
+    await c.run(BEGIN_WRITE);
+    let rows: Awaited<ReturnType<RollupWriteBehind['write']>>;
+    try {
+      rows = await this.gate.alone(async () => {
+        const r = await this.rollups.write(c);
+        await c.run('COMMIT');
+        this.rollups.flushed();
+        return r;
+      });
+    } catch (e) {
+      await c.run('ROLLBACK').catch(() => {});
+      throw e;
+    }
+    this.rollupCompactor.note(rows);
+    // Outside the gate: commits never touch rollup tables, and a failed compaction only leaves
+    // partial rows for later (rollups.ts).
+    await compactAfterCommit(c, this.rollupCompactor.due());
   }
 
   private async flushRollupsLocked(c: DuckDBConnection): Promise<void> {

@@ -74,11 +74,16 @@ export interface FrameLog {
   append(payload: Buffer, weight: number): Promise<number>;
   /** Frames up to `lsn` are in DuckDB: their space may go. */
   release(lsn: number): void;
+  /** Whether frames can be read back (reread) until released. */
+  readonly keepsFrames: boolean;
+  /** The durable frames with LSNs from..to (a retried load), or null where frames are not kept. */
+  reread(fromLsn: number, toLsn: number): LogFrame[] | null;
   close(): Promise<void>;
 }
 
 /** The log of a store without a file: nothing to make durable, frames go straight to the listener. */
 export class MemoryLog implements FrameLog {
+  readonly keepsFrames = false;
   private lsn = 0;
   constructor(private readonly onDurable: DurableListener) {}
   async append(payload: Buffer, weight: number): Promise<number> {
@@ -87,10 +92,14 @@ export class MemoryLog implements FrameLog {
     return lsn;
   }
   release(): void {}
+  reread(): null {
+    return null;
+  }
   async close(): Promise<void> {}
 }
 
 export class IngestLog implements FrameLog {
+  readonly keepsFrames = true;
   private fd = -1;
   private current: Segment | null = null;
   private currentBytes = 0;
@@ -172,6 +181,16 @@ export class IngestLog implements FrameLog {
         // Already gone; the next open would skip its frames as loaded anyway.
       }
     }
+  }
+
+  reread(fromLsn: number, toLsn: number): LogFrame[] {
+    const out: LogFrame[] = [];
+    for (const seg of this.current ? [...this.closed, this.current] : this.closed) {
+      if (seg.lastLsn < fromLsn || seg.firstLsn > toLsn) continue;
+      // Frames up to toLsn were fsynced before they were handed out: reading the file is safe.
+      for (const f of readSegment(seg.path).frames) if (f.lsn >= fromLsn && f.lsn <= toLsn) out.push(f);
+    }
+    return out;
   }
 
   /** Waits for writes in progress, then closes the file (appends after this reject). */
