@@ -105,7 +105,10 @@ function nanosToUs(v: unknown, what: string): number {
     if (!/^\d+$/.test(v)) bad(`${what} must be an unsigned integer`);
     return v.length <= 3 ? 0 : Number(v.slice(0, -3));
   }
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return Math.floor(v / 1000);
+  // A number past 2^53 is only within ±128 ns of what was sent (about now, 1.8e18): the nearest µs
+  // is the faithful reading, truncation could land a µs early.
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0)
+    return v > Number.MAX_SAFE_INTEGER ? Math.round(v / 1000) : Math.floor(v / 1000);
   bad(`${what} must be an unsigned integer`);
 }
 

@@ -92,9 +92,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   // DuckDB's own limit (80% of RAM) lets its block cache grow with the database file (peak RSS
   // ~700 MB in bench/ingest). The limit instead follows what DuckDB must keep (indexes,
   // un-checkpointed rows; memory-budget.ts in the core) plus this budget, which also holds a
-  // checkpoint's working set: 48 MB failed a commit at 4.3M spans; 112 MB and 160 MB loaded 10M
-  // (bench/query), and 112 MB keeps the ingest bench's peak RSS under 500 MB.
-  duckdbCacheMemory: 112 * 1024 * 1024,
+  // checkpoint's working set: 48 MB failed a commit at 4.3M spans while trace_index kept an ART
+  // index; without it (migration 8) 64 MB loads 10M (bench/query) and keeps the ingest bench's
+  // peak RSS under 500 MB with a bulk load's rows in memory (112 MB: 513-547 MB).
+  duckdbCacheMemory: 64 * 1024 * 1024,
   // DuckDB's default (one thread per core) leaves no core to the JS thread: its idle workers spin,
   // and its parallel checkpoints take twice the CPU for the same wall time. On 2 cores, 1 thread
   // took ingest from 51k to 68k spans/s in back-to-back bench/ingest runs. Concurrent queries still
