@@ -11,6 +11,7 @@
  */
 import type { AgentRunStart, LogRecord, MetricPoint, SpanRecord } from '../model/telemetry.js';
 import type { Appender, Store } from '../store/store.js';
+import { Deadline } from '../util/deadline.js';
 
 export interface RowBatch {
   spans?: SpanRecord[];
@@ -112,7 +113,7 @@ export class IngestPipeline {
   private inFlightRows = 0;
   /** Flushes committing now. */
   private readonly inFlight = new Set<Promise<void>>();
-  private timer: NodeJS.Timeout | null = null;
+  private readonly deadline = new Deadline(() => this.schedule());
   /** When the oldest waiting row arrived (ms, performance.now()); the flushMs deadline runs from it. */
   private oldestAt = 0;
   private closing = false;
@@ -178,7 +179,7 @@ export class IngestPipeline {
   /** Stops accepting, flushes everything queued and waits for it. */
   async close(): Promise<void> {
     this.closing = true;
-    this.clearTimer();
+    this.deadline.clear();
     await this.drain();
   }
 
@@ -211,26 +212,11 @@ export class IngestPipeline {
       this.startFlush();
       return;
     }
-    if (!this.timer) {
-      this.timer = setTimeout(
-        () => {
-          this.timer = null;
-          this.schedule();
-        },
-        Math.max(0, due - performance.now()),
-      );
-    }
-  }
-
-  private clearTimer(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.deadline.arm(due);
   }
 
   private startFlush(): void {
-    this.clearTimer();
+    this.deadline.clear();
     const taken = this.queue;
     const rows = this.queuedRows;
     this.queue = [];

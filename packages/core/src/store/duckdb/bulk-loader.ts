@@ -11,6 +11,7 @@
  * nothing is lost, and reads report the failure instead of answering without them.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { Deadline } from '../../util/deadline.js';
 import type { FrameLog, LogFrame } from './ingest-log.js';
 import { TableSinks } from './table-sinks.js';
 
@@ -35,14 +36,11 @@ interface QueuedFrame extends LogFrame {
  */
 const FLUSH_EVERY_FRAMES = 8;
 
-/** A transaction statement that takes DuckDB's write lock on a DuckDB thread (see duckdb-store.ts). */
-export type BeginStatement = string;
-
 export class BulkLoader {
   private queue: QueuedFrame[] = [];
   private queuedRows = 0;
   private oldestAt = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly deadline = new Deadline(() => this.schedule(), true);
   private loading: Promise<void> | null = null;
   private lastError: unknown = null;
   /** Highest LSN committed to DuckDB. */
@@ -57,7 +55,8 @@ export class BulkLoader {
 
   constructor(
     private readonly conn: DuckDBConnection,
-    private readonly begin: BeginStatement,
+    /** Starts the load's transaction, taking DuckDB's write lock on a DuckDB thread (duckdb-store.ts). */
+    private readonly begin: string,
     appliedLsn: number,
     /** Where the frames are durable (unset while the log replays into this loader on open). */
     private readonly log: () => FrameLog | undefined,
@@ -92,18 +91,13 @@ export class BulkLoader {
     }
   }
 
-  /** Frames waiting for a load. */
-  get pendingFrames(): number {
-    return this.queue.length;
-  }
-
   stats() {
     return { ...this.s, pendingFrames: this.queue.length, pendingRows: this.queuedRows, appliedLsn: this.applied };
   }
 
   /** Loads what waits, then closes the appenders. */
   async close(): Promise<void> {
-    this.clearTimer();
+    this.deadline.clear();
     await this.sync().catch(() => {});
     if (this.loading) await this.loading;
     this.closed = true;
@@ -122,27 +116,11 @@ export class BulkLoader {
       this.start();
       return;
     }
-    if (!this.timer) {
-      this.timer = setTimeout(
-        () => {
-          this.timer = null;
-          this.schedule();
-        },
-        Math.max(0, due - performance.now()),
-      );
-      this.timer.unref();
-    }
-  }
-
-  private clearTimer(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.deadline.arm(due);
   }
 
   private start(): void {
-    this.clearTimer();
+    this.deadline.clear();
     const taken = this.queue;
     const rows = this.queuedRows;
     this.queue = [];
@@ -161,7 +139,7 @@ export class BulkLoader {
       (err) => {
         // Put the frames back in front (anything added meanwhile has higher LSNs) and retry later.
         this.lastError = err;
-        const back = release ? (this.log()?.reread(first, last) ?? []) : taken;
+        const back = release ? (this.log() as FrameLog).reread(first, last) : taken;
         this.queue = back.map((f) => ({ ...f, rows: weights[f.lsn - first] ?? 0 })).concat(this.queue);
         this.queuedRows += rows;
         this.oldestAt = performance.now();

@@ -79,8 +79,17 @@ export function readImageHeader(buf: Buffer, at: number): ImageInfo {
   return info;
 }
 
-/** Encodes rows of one table into chunk images appended to a growing output buffer. */
-export class ChunkEncoder<R> {
+/** A table as the encoder sees it: its id in chunk images and its columns. */
+export interface TableSpec<R> {
+  id: number;
+  columns: readonly ColumnSpec<R>[];
+}
+
+/**
+ * Encodes rows into chunk images appended to one growing output buffer, whatever their tables:
+ * a group commit's images of every table come out of one take(), in one copy.
+ */
+export class ChunkEncoder {
   /** Output and typed views of it (its own ArrayBuffer; every section is 8-byte aligned). */
   private out = Buffer.allocUnsafeSlow(1 << 20);
   private u32 = new Uint32Array(this.out.buffer);
@@ -89,15 +98,10 @@ export class ChunkEncoder<R> {
   private len = 0;
   private arena = Buffer.allocUnsafeSlow(1 << 16);
 
-  constructor(
-    readonly table: number,
-    private readonly columns: readonly ColumnSpec<R>[],
-  ) {}
-
-  /** Appends images of rows[from, to) to the output. */
-  add(rows: readonly R[], from = 0, to = rows.length): void {
+  /** Appends images of rows[from, to) of `table` to the output. */
+  add<R>(table: TableSpec<R>, rows: readonly R[], from = 0, to = rows.length): void {
     for (let start = from; start < to; start += CHUNK_ROWS)
-      this.encodeChunk(rows, start, Math.min(CHUNK_ROWS, to - start));
+      this.encodeChunk(table, rows, start, Math.min(CHUNK_ROWS, to - start));
   }
 
   /** The images added since the last take, as one buffer of their own; the encoder starts afresh. */
@@ -112,11 +116,6 @@ export class ChunkEncoder<R> {
     this.len = 0;
   }
 
-  /** Appends the images added since the last take to `parts` (nothing when none). */
-  takeInto(parts: Buffer[]): void {
-    if (this.len > 0) parts.push(this.take());
-  }
-
   private reserve(bytes: number): void {
     if (this.len + bytes <= this.out.length) return;
     const grown = Buffer.allocUnsafeSlow(pad8(Math.max(this.out.length * 2, this.len + bytes)));
@@ -127,19 +126,20 @@ export class ChunkEncoder<R> {
     this.f64 = new Float64Array(grown.buffer);
   }
 
-  private encodeChunk(rows: readonly R[], start: number, n: number): void {
+  private encodeChunk<R>(table: TableSpec<R>, rows: readonly R[], start: number, n: number): void {
     const begin = this.len;
+    const columns = table.columns;
     this.reserve(HEADER_BYTES);
     this.len += HEADER_BYTES;
-    for (let c = 0; c < this.columns.length; c++) this.encodeColumn(this.columns[c], rows, start, n);
+    for (let c = 0; c < columns.length; c++) this.encodeColumn(columns[c], rows, start, n);
     const u32 = this.u32;
-    u32[begin >>> 2] = (IMAGE_MAGIC | this.table) >>> 0;
+    u32[begin >>> 2] = (IMAGE_MAGIC | table.id) >>> 0;
     u32[(begin >>> 2) + 1] = n;
-    u32[(begin >>> 2) + 2] = this.columns.length;
+    u32[(begin >>> 2) + 2] = columns.length;
     u32[(begin >>> 2) + 3] = this.len - begin;
   }
 
-  private encodeColumn(col: ColumnSpec<R>, rows: readonly R[], start: number, n: number): void {
+  private encodeColumn<R>(col: ColumnSpec<R>, rows: readonly R[], start: number, n: number): void {
     const dataBytes = pad8(n * width(col.kind));
     const vBytes = validityBytes(n);
     // Header, values and validity; the arena (strings) is reserved once its size is known.
@@ -170,7 +170,7 @@ export class ChunkEncoder<R> {
     this.out[at] &= ~(1 << (i & 7));
   }
 
-  private encodeNumbers(
+  private encodeNumbers<R>(
     col: ColumnSpec<R>,
     rows: readonly R[],
     start: number,
@@ -206,7 +206,7 @@ export class ChunkEncoder<R> {
   }
 
   /** Builds the column's duckdb_string_t array at `data` (offsets for pointers) and its arena. */
-  private encodeStrings(
+  private encodeStrings<R>(
     col: ColumnSpec<R>,
     rows: readonly R[],
     start: number,
@@ -299,9 +299,8 @@ export class ChunkLoader {
 
   constructor(private readonly columns: readonly { kind: ColumnKind }[]) {}
 
-  /** Appends the image at buf[at..] (table already checked by the caller); returns its size in bytes. */
-  load(appender: DuckDBAppender, buf: Buffer, at: number): number {
-    const info = readImageHeader(buf, at);
+  /** Appends the image at buf[at..] (its table checked by the caller, who may pass its header); returns its size in bytes. */
+  load(appender: DuckDBAppender, buf: Buffer, at: number, info = readImageHeader(buf, at)): number {
     const raw = (appender as unknown as { appender: duckdb.Appender }).appender;
     this.chunk ??= this.createChunk(raw);
     if (info.columns !== this.kinds.length)
@@ -373,18 +372,19 @@ export class ChunkLoader {
 
 /** Rows straight into an appender (encode, then load): bulk loads and benchmarks. */
 export class ChunkWriter<R> {
-  private readonly encoder: ChunkEncoder<R>;
+  private readonly encoder = new ChunkEncoder();
+  private readonly table: TableSpec<R>;
   private readonly loader: ChunkLoader;
 
   constructor(columns: readonly ColumnSpec<R>[]) {
-    this.encoder = new ChunkEncoder(0, columns);
+    this.table = { id: 0, columns };
     this.loader = new ChunkLoader(columns);
   }
 
   /** Appends rows[from, to) to the appender, whose table's columns must match. Not reentrant. */
   write(appender: DuckDBAppender, rows: readonly R[], from = 0, to = rows.length): void {
     if (to <= from) return;
-    this.encoder.add(rows, from, to);
+    this.encoder.add(this.table, rows, from, to);
     const images = this.encoder.take();
     for (let at = 0; at < images.length; ) at += this.loader.load(appender, images, at);
   }

@@ -39,7 +39,8 @@ import type {
 import * as agg from './aggregates.js';
 import * as al from './alerting.js';
 import { BulkLoader } from './bulk-loader.js';
-import { type FrameLog, IngestLog, MemoryLog } from './ingest-log.js';
+import { ChunkEncoder } from './chunk-writer.js';
+import { type FrameLog, IngestLog, type LogFrame, MemoryLog } from './ingest-log.js';
 import { MemoryBudget } from './memory-budget.js';
 import { MIGRATIONS } from './migrations.js';
 import * as rq from './rollup-queries.js';
@@ -48,7 +49,7 @@ import { compactAfterCommit, compactAll, deleteRollupsBefore, RollupCompactor } 
 import { SpanSeriesCache } from './series-cache.js';
 import { num, type Param, query, tsLit, usCol, values } from './sql.js';
 import { traceIndexRows } from './table-columns.js';
-import { type TableEncoders, tableEncoders } from './table-sinks.js';
+import { TABLES } from './table-sinks.js';
 import * as tq from './telemetry-queries.js';
 import { WriterGate } from './writer-gate.js';
 
@@ -115,8 +116,8 @@ export class DuckDbStore implements Store {
   /** Where group commits become durable, and what moves them into the tables (set by open). */
   private log!: FrameLog;
   private loader!: BulkLoader;
-  /** One encoder per telemetry table: commits encode synchronously, so they can share them. */
-  private readonly encoders: TableEncoders = tableEncoders();
+  /** Commits encode synchronously, so they can share one encoder. */
+  private readonly encoder = new ChunkEncoder();
 
   private constructor(
     readonly path: string,
@@ -179,7 +180,7 @@ export class DuckDbStore implements Store {
       maxDelayMs: opts.loadDelayMs,
     });
     this.loader = loader;
-    const onDurable = (frame: { lsn: number; payload: Buffer }, rows: number) => loader.add(frame, rows);
+    const onDurable = (frame: LogFrame, rows: number) => loader.add(frame, rows);
     this.log =
       this.path === ':memory:'
         ? new MemoryLog(onDurable)
@@ -272,7 +273,7 @@ export class DuckDbStore implements Store {
       gate: this.gate,
       rollups: this.rollups,
       log: this.log,
-      encoders: this.encoders,
+      encoder: this.encoder,
       afterCommit: (spans, hours) => this.afterCommit(spans, hours),
     });
   }
@@ -306,11 +307,27 @@ export class DuckDbStore implements Store {
    * loader's COMMIT can hold it for a second) before taking the gate, so group commits never wait
    * behind that; holding the gate it only writes the rows and commits.
    */
-  private async flushRollupsOwn(c: DuckDBConnection): Promise<void> {
+  private flushRollupsOwn(c: DuckDBConnection): Promise<void> {
+    return this.writeRollups(c, (fn) => this.gate.alone(fn));
+  }
+
+  /** A flush inside a write that already holds the gate (close, retention, compaction). */
+  private async flushRollupsLocked(c: DuckDBConnection): Promise<void> {
+    if (this.rollups.pending) await this.writeRollups(c, (fn) => fn());
+  }
+
+  /**
+   * Writes the pending rollups and clears the markers in one transaction on `c`; `exclusive` runs
+   * the part that must not interleave with group commits (rollup-write-behind.ts markers). Then
+   * compacts the hours due, outside it: commits never touch rollup tables, and a failed compaction
+   * only leaves partial rows for later (rollups.ts).
+   */
+  private async writeRollups(c: DuckDBConnection, exclusive: <T>(fn: () => Promise<T>) => Promise<T>): Promise<void> {
+    // The rollup rows go in through an appender, synchronously: take the write lock first.
     await c.run(BEGIN_WRITE);
     let rows: Awaited<ReturnType<RollupWriteBehind['write']>>;
     try {
-      rows = await this.gate.alone(async () => {
+      rows = await exclusive(async () => {
         const r = await this.rollups.write(c);
         await c.run('COMMIT');
         this.rollups.flushed();
@@ -320,25 +337,6 @@ export class DuckDbStore implements Store {
       await c.run('ROLLBACK').catch(() => {});
       throw e;
     }
-    this.rollupCompactor.note(rows);
-    // Outside the gate: commits never touch rollup tables, and a failed compaction only leaves
-    // partial rows for later (rollups.ts).
-    await compactAfterCommit(c, this.rollupCompactor.due());
-  }
-
-  private async flushRollupsLocked(c: DuckDBConnection): Promise<void> {
-    if (!this.rollups.pending) return;
-    // The rollup rows go in through an appender, synchronously: take the write lock first.
-    await c.run(BEGIN_WRITE);
-    let rows: Awaited<ReturnType<RollupWriteBehind['write']>>;
-    try {
-      rows = await this.rollups.write(c);
-      await c.run('COMMIT');
-    } catch (e) {
-      await c.run('ROLLBACK').catch(() => {});
-      throw e;
-    }
-    this.rollups.flushed();
     this.rollupCompactor.note(rows);
     await compactAfterCommit(c, this.rollupCompactor.due());
   }
@@ -682,7 +680,7 @@ interface AppenderContext {
   gate: WriterGate<DuckDBConnection>;
   rollups: RollupWriteBehind;
   log: FrameLog;
-  encoders: TableEncoders;
+  encoder: ChunkEncoder;
   afterCommit(spans: readonly SpanRecord[], hours: readonly ProjectHour[]): void;
 }
 
@@ -720,48 +718,40 @@ class DuckDbAppender implements Appender {
     // markers of this commit's hours and its rollups becoming pending.
     await this.ctx.gate.commit(async (conn) => {
       const hours = this.ctx.rollups.unmarkedHours(spans);
-      // Durable before the rows are: after a crash, the marked hours are rebuilt from the spans.
       const payload = this.encode(b, spans);
+      // Durable before the rows are: after a crash, the marked hours are rebuilt from the spans.
       await insertMarkers(conn, hours);
       await this.ctx.log.append(payload, spans.length);
       this.ctx.afterCommit(spans, hours);
     });
   }
 
-  /** The batch as chunk images of every table it touches, in one buffer (synchronous: encoders are shared). */
+  /** The batch as chunk images of every table it touches, in one buffer (synchronous: the encoder is shared). */
   private encode(b: PendingBatch, spans: readonly SpanRecord[]): Buffer {
+    const e = this.ctx.encoder;
     try {
-      return this.encodeTables(b, spans);
+      if (spans.length) {
+        e.add(TABLES.spans, spans);
+        e.add(TABLES.traceIndex, traceIndexRows(spans));
+      }
+      for (const rows of b.metrics) e.add(TABLES.metrics, rows);
+      for (const rows of b.logs) e.add(TABLES.logs, rows);
+      for (const rows of b.starts) e.add(TABLES.agentRuns, rows);
+      if (b.ends.length) {
+        // The commit's time stands for the run's end.
+        const endUs = Date.now() * 1000;
+        e.add(
+          TABLES.agentRunEnds,
+          flatten(b.ends).map((r) => ({ project: r.project, spanId: r.spanId, endUs })),
+        );
+      }
     } catch (err) {
       // A refused row (a NOT NULL column without a value) fails the whole commit, as a DuckDB
       // transaction would: nothing of it may reach the log.
-      for (const enc of Object.values(this.ctx.encoders)) enc.reset();
+      e.reset();
       throw err;
     }
-  }
-
-  private encodeTables(b: PendingBatch, spans: readonly SpanRecord[]): Buffer {
-    const e = this.ctx.encoders;
-    const parts: Buffer[] = [];
-    if (spans.length) {
-      e.spans.add(spans);
-      e.spans.takeInto(parts);
-      e.traceIndex.add(traceIndexRows(spans));
-      e.traceIndex.takeInto(parts);
-    }
-    for (const rows of b.metrics) e.metrics.add(rows);
-    e.metrics.takeInto(parts);
-    for (const rows of b.logs) e.logs.add(rows);
-    e.logs.takeInto(parts);
-    for (const rows of b.starts) e.agentRuns.add(rows);
-    e.agentRuns.takeInto(parts);
-    if (b.ends.length) {
-      // The commit's time stands for the run's end.
-      const endUs = Date.now() * 1000;
-      e.agentRunEnds.add(flatten(b.ends).map((r) => ({ project: r.project, spanId: r.spanId, endUs })));
-      e.agentRunEnds.takeInto(parts);
-    }
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    return e.take();
   }
 
   async rollback(): Promise<void> {

@@ -76,8 +76,8 @@ export interface FrameLog {
   release(lsn: number): void;
   /** Whether frames can be read back (reread) until released. */
   readonly keepsFrames: boolean;
-  /** The durable frames with LSNs from..to (a retried load), or null where frames are not kept. */
-  reread(fromLsn: number, toLsn: number): LogFrame[] | null;
+  /** The durable frames with LSNs from..to (a retried load); only where keepsFrames. */
+  reread(fromLsn: number, toLsn: number): LogFrame[];
   close(): Promise<void>;
 }
 
@@ -92,8 +92,8 @@ export class MemoryLog implements FrameLog {
     return lsn;
   }
   release(): void {}
-  reread(): null {
-    return null;
+  reread(): LogFrame[] {
+    throw new Error('a memory log keeps no frames: its loader holds them');
   }
   async close(): Promise<void> {}
 }
@@ -199,11 +199,6 @@ export class IngestLog implements FrameLog {
     if (this.writing) await new Promise<void>((r) => this.idle.push(r));
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
-  }
-
-  /** Segment files not yet deleted (tests). */
-  get segments(): number {
-    return this.closed.length + (this.current ? 1 : 0);
   }
 
   private openSegment(): void {

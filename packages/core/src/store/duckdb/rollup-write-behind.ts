@@ -47,8 +47,8 @@ export class RollupWriteBehind {
   }
 
   /**
-   * The hours of these spans that have no marker yet: insert them (insertMarkers) in the
-   * transaction that commits the spans, then call committed().
+   * The hours of these spans that have no marker yet: insert them (insertMarkers) before the spans
+   * are made durable, then call committed().
    */
   unmarkedHours(spans: readonly SpanRecord[]): ProjectHour[] {
     const out: ProjectHour[] = [];
@@ -93,7 +93,7 @@ export class RollupWriteBehind {
   }
 }
 
-/** Inserts markers for hours about to receive committed spans (in the commit's transaction). */
+/** Inserts markers for hours about to receive committed spans (durable before those spans are). */
 export async function insertMarkers(c: DuckDBConnection, hours: readonly ProjectHour[]): Promise<void> {
   if (hours.length === 0) return;
   // One statement: a backfill spanning days touches hundreds of hours per commit.

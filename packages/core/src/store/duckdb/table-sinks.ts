@@ -5,7 +5,7 @@
  * open), so a load costs only its BEGIN and COMMIT round trips.
  */
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import { ChunkEncoder, ChunkLoader, type ColumnSpec, readImageHeader } from './chunk-writer.js';
+import { ChunkLoader, type ColumnSpec, readImageHeader } from './chunk-writer.js';
 import {
   AGENT_RUN_COLUMNS,
   AGENT_RUN_END_COLUMNS,
@@ -15,38 +15,18 @@ import {
   TRACE_INDEX_COLUMNS,
 } from './table-columns.js';
 
-/** Image table ids: the index in this list. Append only (ids are stored in the ingest log). */
-const TABLES = [
-  { name: 'spans', columns: SPAN_COLUMNS },
-  { name: 'trace_index', columns: TRACE_INDEX_COLUMNS },
-  { name: 'metrics', columns: METRIC_COLUMNS },
-  { name: 'logs', columns: LOG_COLUMNS },
-  { name: 'agent_runs', columns: AGENT_RUN_COLUMNS },
-  { name: 'agent_run_ends', columns: AGENT_RUN_END_COLUMNS },
-] as const;
-
-export const TABLE_ID = {
-  spans: 0,
-  traceIndex: 1,
-  metrics: 2,
-  logs: 3,
-  agentRuns: 4,
-  agentRunEnds: 5,
+/**
+ * The telemetry tables the ingest path writes, with their ids in chunk images. The ids are stored
+ * in the ingest log: never renumber one.
+ */
+export const TABLES = {
+  spans: { id: 0, name: 'spans', columns: SPAN_COLUMNS },
+  traceIndex: { id: 1, name: 'trace_index', columns: TRACE_INDEX_COLUMNS },
+  metrics: { id: 2, name: 'metrics', columns: METRIC_COLUMNS },
+  logs: { id: 3, name: 'logs', columns: LOG_COLUMNS },
+  agentRuns: { id: 4, name: 'agent_runs', columns: AGENT_RUN_COLUMNS },
+  agentRunEnds: { id: 5, name: 'agent_run_ends', columns: AGENT_RUN_END_COLUMNS },
 } as const;
-
-/** One encoder per table, ids matching TABLES (the group commit's half). */
-export function tableEncoders() {
-  return {
-    spans: new ChunkEncoder(TABLE_ID.spans, SPAN_COLUMNS),
-    traceIndex: new ChunkEncoder(TABLE_ID.traceIndex, TRACE_INDEX_COLUMNS),
-    metrics: new ChunkEncoder(TABLE_ID.metrics, METRIC_COLUMNS),
-    logs: new ChunkEncoder(TABLE_ID.logs, LOG_COLUMNS),
-    agentRuns: new ChunkEncoder(TABLE_ID.agentRuns, AGENT_RUN_COLUMNS),
-    agentRunEnds: new ChunkEncoder(TABLE_ID.agentRunEnds, AGENT_RUN_END_COLUMNS),
-  };
-}
-
-export type TableEncoders = ReturnType<typeof tableEncoders>;
 
 interface Sink {
   appender: DuckDBAppender;
@@ -65,12 +45,12 @@ export class TableSinks {
   async open(): Promise<void> {
     if (this.sinks) return;
     const sinks: Sink[] = [];
-    for (const t of TABLES)
-      sinks.push({
+    for (const t of Object.values(TABLES))
+      sinks[t.id] = {
         appender: await this.conn.createAppender(t.name),
         loader: new ChunkLoader(t.columns as readonly ColumnSpec<unknown>[]),
         dirty: false,
-      });
+      };
     this.sinks = sinks;
   }
 
@@ -79,10 +59,10 @@ export class TableSinks {
     const sinks = this.sinks;
     if (!sinks) throw new Error('table sinks are not open');
     for (let at = 0; at < payload.length; ) {
-      const { table } = readImageHeader(payload, at);
-      const sink = sinks[table];
-      if (!sink) throw new Error(`chunk image for unknown table ${table}`);
-      at += sink.loader.load(sink.appender, payload, at);
+      const info = readImageHeader(payload, at);
+      const sink = sinks[info.table];
+      if (!sink) throw new Error(`chunk image for unknown table ${info.table}`);
+      at += sink.loader.load(sink.appender, payload, at, info);
       sink.dirty = true;
     }
   }
