@@ -6,8 +6,8 @@
  * DuckDB bulk-insert rate of the same rows measured in the same run.
  *
  *   node --conditions=vigil-source --import tsx bench/ingest/run.ts [--quick] [--seconds N]
- *     [--connections C] [--batch 512] [--hours 1] [--data-dir DIR] [--profile] [--skip-raw] [--skip-core]
- *     [-- <vigil serve flags>]
+ *     [--connections C] [--batch 512] [--hours 1] [--data-dir DIR] [--profile] [--timeline] [--skip-raw]
+ *     [--skip-core] [-- <vigil serve flags>]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -52,6 +52,8 @@ function spanWindow(): { startUs: number; spanUs: number } {
   return { startUs: hourStart, spanUs: nowUs - hourStart - 60_000_000 };
 }
 const profile = flag('--profile');
+/** Print acknowledged spans per 250 ms (stalls show as gaps). */
+const timeline = flag('--timeline');
 /** Run the server from sources through tsx instead of the compiled `vigil` bin (which it builds first). */
 const fromSource = flag('--source');
 const skipRaw = flag('--skip-raw');
@@ -230,6 +232,7 @@ async function main() {
   let errors = 0;
   let rejected429 = 0;
   const latencies: number[] = [];
+  const ackTimes: number[] = [];
   const worker = async () => {
     while (!stop) {
       const body = bodies[next++ % bodies.length];
@@ -240,6 +243,7 @@ async function main() {
       if (status === 200) {
         acked += batchSize;
         latencies.push(ms);
+        ackTimes.push(performance.now());
       } else if (status === 429) rejected429++;
       else errors++;
     }
@@ -300,6 +304,11 @@ async function main() {
 
   latencies.sort((a, b) => a - b);
   const spansPerS = acked / elapsed;
+  if (timeline) {
+    const buckets = new Array(Math.ceil((elapsed * 1000) / 250)).fill(0);
+    for (const t of ackTimes) buckets[Math.min(buckets.length - 1, Math.floor((t - m0) / 250))] += batchSize;
+    console.log(`  timeline (k spans/s per 250 ms): ${buckets.map((n) => Math.round((n * 4) / 1000)).join(' ')}`);
+  }
   console.log(
     `  server: ${Math.round(spansPerS).toLocaleString('en')} spans/s acknowledged (${latencies.length} requests)`,
   );

@@ -26,6 +26,16 @@ export function decodeOtlpTraces(
   return out.result('span');
 }
 
+/**
+ * A completed agent span ends the run of the same span id, whichever path it came by: an app that
+ * reported the start through the SDK may export the finished span over plain OTLP.
+ */
+export function agentRunEndsOf(spans: readonly SpanRecord[]): { project: string; spanId: string }[] {
+  const ends: { project: string; spanId: string }[] = [];
+  for (const s of spans) if (s.kind === 'agent') ends.push({ project: s.project, spanId: s.spanId });
+  return ends;
+}
+
 export function decodeOtlpMetrics(
   body: Uint8Array,
   format: OtlpFormat,

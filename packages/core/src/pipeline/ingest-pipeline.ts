@@ -10,11 +10,13 @@
  * stays bounded however far the database lags.
  */
 import type { AgentRunStart, LogRecord, MetricPoint, SpanRecord } from '../model/telemetry.js';
-import type { Appender, Store } from '../store/store.js';
+import type { Appender, EncodedSpans, Store } from '../store/store.js';
 import { Deadline } from '../util/deadline.js';
 
 export interface RowBatch {
   spans?: SpanRecord[];
+  /** Spans the store's trace decoder already encoded (Store.traceDecoder). */
+  encoded?: EncodedSpans;
   metrics?: MetricPoint[];
   logs?: LogRecord[];
   agentRunStarts?: AgentRunStart[];
@@ -100,6 +102,7 @@ interface Waiting {
 export function batchRows(b: RowBatch): number {
   return (
     (b.spans?.length ?? 0) +
+    (b.encoded?.rows ?? 0) +
     (b.metrics?.length ?? 0) +
     (b.logs?.length ?? 0) +
     (b.agentRunStarts?.length ?? 0) +
@@ -164,6 +167,11 @@ export class IngestPipeline {
   onCommitted(listener: (batch: CommittedBatch) => void): () => void {
     this.committedListeners.add(listener);
     return () => this.committedListeners.delete(listener);
+  }
+
+  /** Whether commits are listened to: decoders then keep the records for them (RowBatch.encoded). */
+  get wantsRecords(): boolean {
+    return this.committedListeners.size > 0;
   }
 
   /** Called after every flush, successful or not (feeds flush-duration histograms). */
@@ -239,6 +247,10 @@ export class IngestPipeline {
       for (const w of taken) {
         const b = w.batch;
         if (b.spans?.length) appender.spans(b.spans);
+        if (b.encoded) {
+          if (!appender.encodedSpans) throw new Error('the store takes no encoded spans');
+          appender.encodedSpans(b.encoded);
+        }
         if (b.metrics?.length) appender.metrics(b.metrics);
         if (b.logs?.length) appender.logs(b.logs);
         if (b.agentRunStarts?.length) appender.agentRunStarts(b.agentRunStarts);
@@ -252,6 +264,7 @@ export class IngestPipeline {
       this.s.lastFlushMs = durationMs;
       this.emitFlush({ rows, batches: taken.length, durationMs, ok: false });
       // Nothing in a failed commit was acknowledged: every batch in it fails.
+      for (const w of taken) w.batch.encoded?.discard();
       for (const w of taken) w.reject(err);
       return;
     }
@@ -298,7 +311,7 @@ function mergeBatches(taken: Waiting[], rows: number, durationMs: number): Commi
     batches: taken.length,
     durationMs,
   };
-  if (taken.length === 1) {
+  if (taken.length === 1 && !taken[0].batch.encoded) {
     const b = taken[0].batch;
     return {
       ...out,
@@ -311,6 +324,7 @@ function mergeBatches(taken: Waiting[], rows: number, durationMs: number): Commi
   }
   for (const { batch: b } of taken) {
     if (b.spans) for (const x of b.spans) out.spans.push(x);
+    if (b.encoded?.records) for (const x of b.encoded.records) out.spans.push(x);
     if (b.metrics) for (const x of b.metrics) out.metrics.push(x);
     if (b.logs) for (const x of b.logs) out.logs.push(x);
     if (b.agentRunStarts) for (const x of b.agentRunStarts) out.agentRunStarts.push(x);

@@ -4,7 +4,7 @@
  * objects out. HTTP handlers translate a request, call one method, translate the result.
  */
 import { AuthService } from '../auth/service.js';
-import { decodeOtlpLogs, decodeOtlpMetrics, decodeOtlpTraces } from '../ingest/otlp.js';
+import { agentRunEndsOf, decodeOtlpLogs, decodeOtlpMetrics, decodeOtlpTraces } from '../ingest/otlp.js';
 import { createPriceTable } from '../ingest/prices.js';
 import { createRedactor } from '../ingest/redact.js';
 import { encodeOtlpResponse } from '../ingest/response.js';
@@ -19,7 +19,7 @@ import {
   type PriceOverride,
 } from '../ingest/types.js';
 import type { LogRecord, MetricPoint, SpanRecord } from '../model/telemetry.js';
-import { IngestPipeline, type PipelineOptions } from '../pipeline/ingest-pipeline.js';
+import { IngestPipeline, type PipelineOptions, QueueFullError } from '../pipeline/ingest-pipeline.js';
 import {
   alertToJson,
   anomalyToJson,
@@ -95,6 +95,12 @@ export type VigilCore = Awaited<ReturnType<typeof openVigilCore>>;
  */
 export const DEFAULT_PIPELINE: PipelineOptions = { maxQueueRows: 100_000, flushRows: 10_000, flushMs: 5 };
 
+/**
+ * Request bytes waiting in trace decoder workers beyond which a request is refused (429): the
+ * pipeline's queue bounds decoded rows, this bounds what waits before it.
+ */
+const MAX_DECODE_BACKLOG_BYTES = 32 * 1024 * 1024;
+
 export async function openVigilCore(opts: VigilCoreOptions = {}) {
   const store =
     opts.store ?? (await openStore({ url: opts.storeUrl, dataDir: opts.dataDir ?? './.vigil', duckdb: opts.duckdb }));
@@ -113,6 +119,9 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
   const limits: IngestLimits = { ...defaultIngestLimits, ...opts.limits };
   const prices = createPriceTable(opts.prices ?? []);
   const redact = opts.redact === false ? undefined : createRedactor({ maxChars: limits.maxPayloadChars });
+  // Where the store offers it, trace requests are decoded off the JS thread, with the same rules.
+  const traceDecoder =
+    store.traceDecoder?.({ limits, prices: opts.prices ?? [], redact: opts.redact !== false }) ?? null;
 
   const context = (project: string): NormalizeContext => ({
     project,
@@ -139,8 +148,26 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
     ): Promise<OtlpIngestResult> {
       const ctx = context(project);
       let decoded: DecodeResult<SpanRecord | MetricPoint | LogRecord>;
+      let accepted: number | undefined;
       const out = { spans: 0, metrics: 0, logs: 0 };
-      if (signal === 'traces') {
+      if (signal === 'traces' && traceDecoder) {
+        if (traceDecoder.backlogBytes > MAX_DECODE_BACKLOG_BYTES) throw new QueueFullError(1);
+        const d = await traceDecoder.decode(body, format, project, {
+          nowUs: ctx.nowUs,
+          records: pipeline.wantsRecords,
+        });
+        if (d.encoded) {
+          try {
+            await pipeline.submit({ encoded: d.encoded, agentRunEnds: d.agentRunEnds });
+          } catch (err) {
+            d.encoded.discard();
+            throw err;
+          }
+        }
+        out.spans = d.encoded?.rows ?? 0;
+        decoded = { ...d, rows: [] };
+        accepted = out.spans;
+      } else if (signal === 'traces') {
         const d = decodeOtlpTraces(body, format, ctx);
         if (d.rows.length) await pipeline.submit({ spans: d.rows, agentRunEnds: agentRunEndsOf(d.rows) });
         out.spans = d.rows.length;
@@ -158,7 +185,7 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
       }
       return {
         signal,
-        accepted: decoded.rows.length,
+        accepted: accepted ?? decoded.rows.length,
         rejected: decoded.rejected,
         truncated: decoded.truncated,
         invalidUtf8: decoded.invalidUtf8,
@@ -282,14 +309,4 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
       await store.close();
     },
   };
-}
-
-/**
- * A completed agent span ends the run of the same span id, whichever path it came by: an app that
- * reported the start through the SDK may export the finished span over plain OTLP.
- */
-function agentRunEndsOf(spans: readonly SpanRecord[]): { project: string; spanId: string }[] {
-  const ends: { project: string; spanId: string }[] = [];
-  for (const s of spans) if (s.kind === 'agent') ends.push({ project: s.project, spanId: s.spanId });
-  return ends;
 }

@@ -5,6 +5,7 @@
  * into the database. Every method takes the project: no query can cross projects by omission.
  */
 import type { AlertRule, DeliveryRecord, NotificationChannel, Silence } from '../alerting/types.js';
+import type { DecodeResult, IngestLimits, OtlpFormat, PriceOverride } from '../ingest/types.js';
 import type { AgentRunStart, LogRecord, MetricPoint, SpanKind, SpanRecord, SpanStatus } from '../model/telemetry.js';
 import type {
   AgentDetail,
@@ -38,6 +39,8 @@ export interface Appender {
   agentRunStarts(rows: readonly AgentRunStart[]): void;
   /** Ends open runs (by project + spanId); the run's completed agent span comes through spans(). */
   agentRunEnds(rows: readonly { project: string; spanId: string }[]): void;
+  /** Spans a TraceDecoder of this store already encoded (only on stores that offer one). */
+  encodedSpans?(batch: EncodedSpans): void;
   /** Write everything appended in one transaction; resolves when it is durable on disk. */
   commit(): Promise<void>;
   rollback(): Promise<void>;
@@ -244,8 +247,54 @@ export interface RetentionResult {
   logs: number;
 }
 
+/**
+ * Spans decoded and encoded into a store's own row format off the JS thread (Store.traceDecoder):
+ * opaque to the pipeline, which only counts and forwards them to the appender.
+ */
+export interface EncodedSpans {
+  readonly rows: number;
+  /** The records themselves, when the decode was asked for them (live listeners). */
+  readonly records?: readonly SpanRecord[];
+  /** Gives up the batch when it will never reach an appender (refused by a full queue); idempotent. */
+  discard(): void;
+}
+
+/** What a store's off-thread trace decoder needs to normalise as the core would. */
+export interface TraceDecoderOptions {
+  limits: IngestLimits;
+  prices: PriceOverride[];
+  /** Mask secrets/PII in payloads (createRedactor with limits.maxPayloadChars). */
+  redact: boolean;
+}
+
+export interface DecodedTraces extends Omit<DecodeResult<never>, 'rows'> {
+  /** Null when no span was accepted. */
+  encoded: EncodedSpans | null;
+  /** The accepted agent spans: they end agent runs (agentRunEndsOf). */
+  agentRunEnds: { project: string; spanId: string }[];
+}
+
+/** OTLP trace requests decoded, normalised and encoded on worker threads (see DuckDbStore). */
+export interface TraceDecoder {
+  /** Rejects with an IngestError for a body that cannot be decoded at all. */
+  decode(
+    body: Uint8Array,
+    format: OtlpFormat,
+    project: string,
+    opts: { nowUs: number; records: boolean },
+  ): Promise<DecodedTraces>;
+  /** Bytes of requests handed to the decoder and not decoded yet (the caller bounds it). */
+  readonly backlogBytes: number;
+}
+
 export interface Store {
   readonly backend: BackendName;
+  /**
+   * Optional: a decoder that takes OTLP trace requests off the JS thread, ending in rows ready for
+   * this store's appender (encodedSpans). Null where the store has none or it is switched off. The
+   * store owns it (closes it on close).
+   */
+  traceDecoder?(opts: TraceDecoderOptions): TraceDecoder | null;
 
   /** Create or upgrade the schema (versioned migrations). Idempotent. */
   migrate(): Promise<void>;

@@ -5,15 +5,16 @@
  * (DuckDB then writes the row group straight into the file instead of through its WAL and a later
  * checkpoint), when the oldest waiting frame is `maxDelayMs` old, or when a query asks (`sync`):
  * every telemetry read waits for the frames acknowledged before it, so the log is invisible to
- * readers. One load at a time, on the loader's own connection and appenders; the transaction also
+ * readers. One load at a time, on the loader's own connection: the frames' images are staged in
+ * memory (table-sinks.ts), then one transaction moves them into the tables on DuckDB's threads and
  * records the last LSN it holds (`ingest_log_state`), which is what makes replay after a crash
  * exact. A failed load keeps its frames and is retried; they are acknowledged and in the log, so
  * nothing is lost, and reads report the failure instead of answering without them.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Deadline } from '../../util/deadline.js';
-import type { FrameLog, LogFrame } from './ingest-log.js';
-import { TableSinks } from './table-sinks.js';
+import type { DurableFrame, FrameLog } from './ingest-log.js';
+import { StagedLoad } from './table-sinks.js';
 
 export interface BulkLoaderOptions {
   /** Start a load once this many span rows wait (default: one DuckDB row group, 122,880). */
@@ -25,19 +26,14 @@ export interface BulkLoaderOptions {
   maxDelayMs?: number;
 }
 
-interface QueuedFrame extends LogFrame {
-  rows: number;
-}
-
 /**
- * Frames appended between flushes into the transaction (bounds the appenders' buffers) and between
- * yields to the event loop: appends run synchronously on the JS thread, and a row group's worth at
- * once held requests ~0.5 s.
+ * Frames appended between flushes into the staging tables (bounds the appenders' buffers) and
+ * between yields to the event loop: appends run synchronously on the JS thread.
  */
 const FLUSH_EVERY_FRAMES = 8;
 
 export class BulkLoader {
-  private queue: QueuedFrame[] = [];
+  private queue: DurableFrame[] = [];
   private queuedRows = 0;
   private oldestAt = 0;
   private readonly deadline = new Deadline(() => this.schedule(), true);
@@ -47,33 +43,30 @@ export class BulkLoader {
   private applied: number;
   /** Highest LSN handed to the loader. */
   private received: number;
-  private readonly sinks: TableSinks;
   private readonly maxRows: number;
   private readonly maxDelayMs: number;
   private closed = false;
   private readonly s = { loads: 0, failedLoads: 0, loadedFrames: 0, lastLoadMs: 0 };
 
   constructor(
+    /** The loader's own connection (staging appenders and load transactions). */
     private readonly conn: DuckDBConnection,
-    /** Starts the load's transaction, taking DuckDB's write lock on a DuckDB thread (duckdb-store.ts). */
-    private readonly begin: string,
     appliedLsn: number,
-    /** Where the frames are durable (unset while the log replays into this loader on open). */
+    /** Where the frames are durable (unset while the log replays into this loader on open, with payloads). */
     private readonly log: () => FrameLog | undefined,
     opts: BulkLoaderOptions = {},
   ) {
     this.applied = appliedLsn;
     this.received = appliedLsn;
-    this.sinks = new TableSinks(conn);
     this.maxRows = opts.maxRows ?? 122_880;
     this.maxDelayMs = opts.maxDelayMs ?? 5000;
   }
 
-  /** A durable frame with `rows` span rows (the trigger counts spans: they dominate). */
-  add(frame: LogFrame, rows: number): void {
+  /** A durable frame (the trigger counts its span rows: they dominate). */
+  add(frame: DurableFrame): void {
     if (this.queue.length === 0) this.oldestAt = performance.now();
-    this.queue.push({ ...frame, rows });
-    this.queuedRows += rows;
+    this.queue.push(frame);
+    this.queuedRows += frame.meta.rows;
     this.received = frame.lsn;
     this.schedule();
   }
@@ -101,12 +94,27 @@ export class BulkLoader {
     await this.sync().catch(() => {});
     if (this.loading) await this.loading;
     this.closed = true;
-    this.sinks.reset();
   }
 
-  /** Loads frames now (replay on open): one transaction. */
-  async loadNow(frames: LogFrame[]): Promise<void> {
-    await this.load(frames);
+  /** Loads frames now (replay on open, with their payloads), in loads of at most maxRows spans each. */
+  async loadNow(frames: DurableFrame[]): Promise<void> {
+    for (let i = 0; i < frames.length; ) {
+      const n = this.loadSize(frames, i);
+      await this.load(frames.slice(i, i + n));
+      i += n;
+    }
+  }
+
+  /**
+   * Frames from `from` that make one load: until their spans reach maxRows (one row group, written
+   * straight to the file; at least one frame). Capping loads bounds their staging memory when
+   * frames pile up during a slow load.
+   */
+  private loadSize(frames: readonly DurableFrame[], from: number): number {
+    let rows = 0;
+    let i = from;
+    while (i < frames.length && (rows < this.maxRows || i === from)) rows += frames[i++].meta.rows;
+    return i - from;
   }
 
   private schedule(): void {
@@ -121,26 +129,20 @@ export class BulkLoader {
 
   private start(): void {
     this.deadline.clear();
-    const taken = this.queue;
-    const rows = this.queuedRows;
-    this.queue = [];
-    this.queuedRows = 0;
-    const first = taken[0].lsn;
-    const last = taken[taken.length - 1].lsn;
-    // A load lets go of each frame once appended (a row group of frames is ~85 MB) when the log
-    // can read them back for a retry.
-    const release = this.log()?.keepsFrames === true;
-    // Frames are consecutive LSNs: their weights by position, for requeueing reread frames.
-    const weights = taken.map((f) => f.rows);
-    this.loading = this.load(taken, release).then(
+    const n = this.loadSize(this.queue, 0);
+    const taken = this.queue.slice(0, n);
+    this.queue = this.queue.slice(n);
+    let rows = 0;
+    for (const f of taken) rows += f.meta.rows;
+    this.queuedRows -= rows;
+    this.loading = this.load(taken).then(
       () => {
         this.lastError = null;
       },
       (err) => {
         // Put the frames back in front (anything added meanwhile has higher LSNs) and retry later.
         this.lastError = err;
-        const back = release ? (this.log() as FrameLog).reread(first, last) : taken;
-        this.queue = back.map((f) => ({ ...f, rows: weights[f.lsn - first] ?? 0 })).concat(this.queue);
+        this.queue = taken.concat(this.queue);
         this.queuedRows += rows;
         this.oldestAt = performance.now();
       },
@@ -151,34 +153,37 @@ export class BulkLoader {
     });
   }
 
-  private async load(frames: (LogFrame | null)[], release = false): Promise<void> {
+  private async load(frames: readonly DurableFrame[]): Promise<void> {
     if (frames.length === 0) return;
     const t0 = performance.now();
-    const last = (frames[frames.length - 1] as LogFrame).lsn;
-    const count = frames.length;
+    const last = frames[frames.length - 1].lsn;
+    let tables = 0;
+    for (const f of frames) tables |= f.meta.tables;
+    let staged: StagedLoad | null = null;
     try {
-      await this.sinks.open();
-      await this.conn.run(this.begin);
-      for (let i = 0; i < frames.length; i++) {
-        this.sinks.loadFrame((frames[i] as LogFrame).payload);
-        if (release) frames[i] = null;
-        if (i % FLUSH_EVERY_FRAMES === FLUSH_EVERY_FRAMES - 1) {
-          this.sinks.flush();
-          await new Promise<void>((r) => setImmediate(r));
-        }
+      staged = await StagedLoad.open(this.conn, tables);
+      for (let i = 0; i < frames.length; i += FLUSH_EVERY_FRAMES) {
+        const group = frames.slice(i, i + FLUSH_EVERY_FRAMES);
+        const log = this.log();
+        const payloads = log ? await log.payloads(group) : group.map((f) => f.payload as Buffer);
+        for (const p of payloads) staged.loadFrame(p);
+        staged.flush();
+        await new Promise<void>((r) => setImmediate(r));
       }
-      this.sinks.flush();
-      await this.conn.run(`UPDATE ingest_log_state SET applied_lsn = ${last}`);
-      await this.conn.run('COMMIT');
+      // One transaction, on DuckDB's threads: the rows, and the LSN that makes replay exact.
+      await this.conn.run(
+        `BEGIN TRANSACTION;\n${staged.moveSql()}\nUPDATE ingest_log_state SET applied_lsn = ${last};\nCOMMIT`,
+      );
     } catch (e) {
       this.s.failedLoads++;
       await this.conn.run('ROLLBACK').catch(() => {});
-      this.sinks.reset();
       throw e;
+    } finally {
+      await staged?.drop().catch(() => {});
     }
     this.applied = last;
     this.s.loads++;
-    this.s.loadedFrames += count;
+    this.s.loadedFrames += frames.length;
     this.s.lastLoadMs = performance.now() - t0;
     this.log()?.release(last);
   }

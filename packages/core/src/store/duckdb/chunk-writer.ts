@@ -106,9 +106,15 @@ export class ChunkEncoder {
 
   /** The images added since the last take, as one buffer of their own; the encoder starts afresh. */
   take(): Buffer {
-    const b = Buffer.from(this.out.subarray(0, this.len));
+    return Buffer.from(this.takeArrayBuffer());
+  }
+
+  /** As take, in an ArrayBuffer of exactly their size (transferable to another thread). */
+  takeArrayBuffer(): ArrayBuffer {
+    const ab = new ArrayBuffer(this.len);
+    new Uint8Array(ab).set(this.out.subarray(0, this.len));
     this.len = 0;
-    return b;
+    return ab;
   }
 
   /** Drops the images added since the last take (after an encoding error). */

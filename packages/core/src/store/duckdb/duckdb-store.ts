@@ -24,6 +24,7 @@ import type {
   AnomalyRecord,
   ApiKeyRecord,
   Appender,
+  EncodedSpans,
   MetricSeriesQuery,
   ModelStats,
   Page,
@@ -33,6 +34,8 @@ import type {
   SpanSeriesQuery,
   Store,
   TimeRange,
+  TraceDecoder,
+  TraceDecoderOptions,
   TraceQuery,
   TraceSummary,
 } from '../store.js';
@@ -40,16 +43,23 @@ import * as agg from './aggregates.js';
 import * as al from './alerting.js';
 import { BulkLoader } from './bulk-loader.js';
 import { ChunkEncoder } from './chunk-writer.js';
-import { type FrameLog, IngestLog, type LogFrame, MemoryLog } from './ingest-log.js';
+import { type DurableFrame, type FrameLog, IngestLog, inMemoryFrame, type LogFrame, MemoryLog } from './ingest-log.js';
+import { IngestWorkers, WorkerSpans } from './ingest-workers.js';
 import { MemoryBudget } from './memory-budget.js';
 import { MIGRATIONS } from './migrations.js';
 import * as rq from './rollup-queries.js';
-import { insertMarkers, type ProjectHour, RollupWriteBehind, recoverDirtyHours } from './rollup-write-behind.js';
+import {
+  insertMarkers,
+  type ProjectHour,
+  projectHours,
+  RollupWriteBehind,
+  recoverDirtyHours,
+} from './rollup-write-behind.js';
 import { compactAfterCommit, compactAll, deleteRollupsBefore, RollupCompactor } from './rollups.js';
 import { SpanSeriesCache } from './series-cache.js';
 import { num, type Param, query, tsLit, usCol, values } from './sql.js';
 import { traceIndexRows } from './table-columns.js';
-import { TABLES } from './table-sinks.js';
+import { frameMeta, StagedLoad, TABLES } from './table-sinks.js';
 import * as tq from './telemetry-queries.js';
 import { WriterGate } from './writer-gate.js';
 
@@ -95,6 +105,11 @@ export interface DuckDbStoreOptions {
   loadRows?: number;
   /** Longest an acknowledged row waits for the bulk loader when no query asks for it (ms, default 5000). */
   loadDelayMs?: number;
+  /**
+   * Worker threads that decode and encode OTLP trace requests (traceDecoder; default 0: they are
+   * decoded on the JS thread; workers start at the first request). See ingest-workers.ts.
+   */
+  ingestWorkers?: number;
 }
 
 export class DuckDbStore implements Store {
@@ -118,6 +133,11 @@ export class DuckDbStore implements Store {
   private loader!: BulkLoader;
   /** Commits encode synchronously, so they can share one encoder. */
   private readonly encoder = new ChunkEncoder();
+  /** The trace decoder's workers, once asked for (traceDecoder). */
+  private workers: IngestWorkers | null = null;
+  /** Rebuilds of rollups dead ingest workers took with them (the last one queued), and whether one waits. */
+  private rollupRebuild: Promise<void> | null = null;
+  private rebuildQueued = false;
 
   private constructor(
     readonly path: string,
@@ -127,6 +147,7 @@ export class DuckDbStore implements Store {
     /** Where write-behind rollup flushes run (flushRollupsOwn). */
     private readonly rollupConn: DuckDBConnection,
     private readonly stats: Pick<typeof rq, 'agentStats' | 'modelStats' | 'spanSeries'> = rq,
+    private readonly workerCount = 0,
   ) {
     this.readerBusy = readers.map(() => 0);
     this.gate = new WriterGate(writers);
@@ -141,6 +162,10 @@ export class DuckDbStore implements Store {
     if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
     else if (budget) config.memory_limit = budget.initial;
     config.checkpoint_threshold = opts.checkpointThreshold ?? '64MB';
+    // Memory under steady ingest: DuckDB's allocator hands freed memory back sooner (its default
+    // keeps 128 MB), and a bulk insert buffers one row group before writing, not five.
+    config.allocator_flush_threshold = '16MB';
+    config.write_buffer_row_group_count = '1';
     const instance = await DuckDBInstance.create(path, config);
     const writers: DuckDBConnection[] = [];
     for (let i = 0; i < Math.max(1, opts.commitSlots ?? 2); i++) writers.push(await instance.connect());
@@ -153,6 +178,7 @@ export class DuckDbStore implements Store {
       readers,
       await instance.connect(),
       opts.rollupQueries === false ? tq : rq,
+      opts.ingestWorkers ?? 0,
     );
     await store.migrate();
     await store.openIngestLog(await instance.connect(), opts);
@@ -175,16 +201,20 @@ export class DuckDbStore implements Store {
   private async openIngestLog(conn: DuckDBConnection, opts: DuckDbStoreOptions): Promise<void> {
     const applied = num((await query(conn, 'SELECT applied_lsn FROM ingest_log_state'))[0].applied_lsn);
     // Replay on open loads before the log is set: it deletes its segments itself.
-    const loader = new BulkLoader(conn, BEGIN_WRITE, applied, () => this.log, {
+    await StagedLoad.attach(conn);
+    const loader = new BulkLoader(conn, applied, () => this.log, {
       maxRows: opts.loadRows,
       maxDelayMs: opts.loadDelayMs,
     });
     this.loader = loader;
-    const onDurable = (frame: LogFrame, rows: number) => loader.add(frame, rows);
+    const onDurable = (frame: DurableFrame) => loader.add(frame);
+    // Replayed frames come with their payloads.
+    const replay = (frames: LogFrame[]) =>
+      loader.loadNow(frames.map((f) => inMemoryFrame(f.lsn, f.payload, frameMeta(f.payload))));
     this.log =
       this.path === ':memory:'
         ? new MemoryLog(onDurable)
-        : await IngestLog.open(`${this.path}.ingest`, applied, (frames) => loader.loadNow(frames), onDurable);
+        : await IngestLog.open(`${this.path}.ingest`, applied, replay, onDurable);
   }
 
   /** Runs a telemetry read once every acknowledged row is in the tables. */
@@ -254,12 +284,14 @@ export class DuckDbStore implements Store {
     await this.loader.close();
     await this.rollupFlush?.catch(() => {});
     await this.log.close();
+    await this.rollupRebuild?.catch(() => {});
     // Wait for the last write, write pending rollups, then checkpoint so the next open does not
     // replay the WAL (or recompute hours: a failed flush leaves markers for the next open).
     await this.gate.alone(async (conn) => {
       await this.flushRollupsLocked(conn).catch(() => {});
       await conn.run('CHECKPOINT').catch(() => {});
     });
+    await this.workers?.close();
     this.closed = true;
     for (const r of this.readers) r.closeSync();
     for (const w of this.writers) w.closeSync();
@@ -274,26 +306,79 @@ export class DuckDbStore implements Store {
       rollups: this.rollups,
       log: this.log,
       encoder: this.encoder,
-      afterCommit: (spans, hours) => this.afterCommit(spans, hours),
+      afterCommit: (c) => this.afterCommit(c),
     });
   }
 
-  /** After a group commit: its spans' rollups become pending (rollup-write-behind.ts), caches learn of them. */
-  private afterCommit(spans: readonly SpanRecord[], hours: readonly ProjectHour[]): void {
-    if (spans.length > 0) {
-      this.rollups.committed(spans, hours);
-      // Only after COMMIT: invalidating earlier could let a query cache pre-commit results.
-      this.seriesCache.noteSpans(spans);
-    }
+  /** OTLP trace requests decoded and encoded on worker threads (ingest-workers.ts); null with 0 workers. */
+  traceDecoder(opts: TraceDecoderOptions): TraceDecoder | null {
+    this.assertOpen();
+    if (this.workerCount <= 0) return null;
+    // One set of workers per store (they hold its rollups): a second caller shares the first's options.
+    this.workers ??= new IngestWorkers(this.workerCount, opts, () => this.rebuildLostRollups());
+    return this.workers;
+  }
+
+  /**
+   * After a group commit: its spans' rollups become pending (here, or in the ingest worker that
+   * decoded them: rollup-write-behind.ts), caches learn of their hours.
+   */
+  private afterCommit(c: CommittedRows): void {
+    this.rollups.committed(c.spans, c.unmarked);
+    for (const e of c.encoded) e.committed();
+    // Only after COMMIT: invalidating earlier could let a query cache pre-commit results.
+    this.seriesCache.noteHours(c.hours);
     // Outside the commit slot: a flush runs alone, after the commits in flight.
-    if (this.rollups.pendingRows >= MAX_PENDING_ROLLUP_ROWS) this.flushRollups().catch(() => {});
+    if (this.rollups.pendingRows + (this.workers?.rollupRows ?? 0) >= MAX_PENDING_ROLLUP_ROWS)
+      this.flushRollups().catch(() => {});
+  }
+
+  /** Whether rollups of committed spans wait to be written, here or in ingest workers. */
+  private get rollupsPending(): boolean {
+    return this.rollups.pending || (this.workers?.holdsRollups ?? false);
+  }
+
+  /**
+   * An ingest worker died with rollups of committed spans: every hour with pending rollups has a
+   * marker, so, as on open after a crash, those hours are rebuilt from their spans and what is
+   * pending elsewhere for them is dropped. Runs alone, after the commits in flight.
+   */
+  private rebuildLostRollups(): void {
+    if (this.rebuildQueued || this.closed) return;
+    this.rebuildQueued = true;
+    this.rollupRebuild = (this.rollupRebuild ?? Promise.resolve())
+      .then(() =>
+        this.gate.alone(async (c) => {
+          // From here on, a later loss needs a rebuild of its own.
+          this.rebuildQueued = false;
+          // Alone: no commit adds frames, so this loads every acknowledged span.
+          await this.loader.sync();
+          const others = (await this.workers?.takeRollups()) ?? [];
+          await c.run('BEGIN TRANSACTION');
+          try {
+            await recoverDirtyHours(c);
+            await c.run('COMMIT');
+          } catch (e) {
+            await c.run('ROLLBACK').catch(() => {});
+            // The markers stay: the next open rebuilds those hours.
+            this.rollups.adopt(others);
+            throw e;
+          }
+          this.rollups.flushed();
+        }),
+      )
+      .catch((err) => {
+        console.warn(
+          `vigil: rebuilding rollups after an ingest worker failed: ${err instanceof Error ? err.message : err}`,
+        );
+      });
   }
 
   /** Writes the rollups of every committed span (rollup-write-behind.ts); a no-op when none wait. */
   async flushRollups(): Promise<void> {
     // One at a time: each runs its transaction on the rollup connection.
     while (this.rollupFlush) await this.rollupFlush.catch(() => {});
-    if (!this.rollups.pending || this.closed) return;
+    if (!this.rollupsPending || this.closed) return;
     this.rollupFlush = this.flushRollupsOwn(this.rollupConn);
     try {
       await this.rollupFlush;
@@ -313,7 +398,7 @@ export class DuckDbStore implements Store {
 
   /** A flush inside a write that already holds the gate (close, retention, compaction). */
   private async flushRollupsLocked(c: DuckDBConnection): Promise<void> {
-    if (this.rollups.pending) await this.writeRollups(c, (fn) => fn());
+    if (this.rollupsPending) await this.writeRollups(c, (fn) => fn());
   }
 
   /**
@@ -328,6 +413,8 @@ export class DuckDbStore implements Store {
     let rows: Awaited<ReturnType<RollupWriteBehind['write']>>;
     try {
       rows = await exclusive(async () => {
+        // Inside: no commit can add worker rows between taking them and clearing the markers.
+        if (this.workers?.holdsRollups) this.rollups.adopt(await this.workers.takeRollups());
         const r = await this.rollups.write(c);
         await c.run('COMMIT');
         this.rollups.flushed();
@@ -660,6 +747,7 @@ export class DuckDbStore implements Store {
 /** Rows added but not yet written, kept as the caller's arrays (no copying). */
 interface PendingBatch {
   spans: (readonly SpanRecord[])[];
+  encoded: WorkerSpans[];
   metrics: (readonly MetricPoint[])[];
   logs: (readonly LogRecord[])[];
   starts: (readonly AgentRunStart[])[];
@@ -674,14 +762,25 @@ interface PendingBatch {
  */
 const BEGIN_WRITE = 'BEGIN TRANSACTION; INSERT INTO rollup_dirty SELECT * FROM rollup_dirty WHERE false';
 
-const emptyBatch = (): PendingBatch => ({ spans: [], metrics: [], logs: [], starts: [], ends: [] });
+const emptyBatch = (): PendingBatch => ({ spans: [], encoded: [], metrics: [], logs: [], starts: [], ends: [] });
+
+/** What a group commit wrote, for what follows it (DuckDbStore.afterCommit). */
+interface CommittedRows {
+  /** Spans encoded here; their rollups accumulate here. */
+  spans: readonly SpanRecord[];
+  /** Spans ingest workers encoded; their rollups accumulate there. */
+  encoded: readonly WorkerSpans[];
+  /** Every hour the commit's spans fall in, and those of them that got a marker. */
+  hours: readonly ProjectHour[];
+  unmarked: readonly ProjectHour[];
+}
 
 interface AppenderContext {
   gate: WriterGate<DuckDBConnection>;
   rollups: RollupWriteBehind;
   log: FrameLog;
   encoder: ChunkEncoder;
-  afterCommit(spans: readonly SpanRecord[], hours: readonly ProjectHour[]): void;
+  afterCommit(c: CommittedRows): void;
 }
 
 /**
@@ -695,6 +794,10 @@ class DuckDbAppender implements Appender {
 
   spans(rows: readonly SpanRecord[]): void {
     if (rows.length) this.pending.spans.push(rows);
+  }
+  encodedSpans(batch: EncodedSpans): void {
+    if (!(batch instanceof WorkerSpans)) throw new Error('encoded spans from another store');
+    this.pending.encoded.push(batch);
   }
   metrics(rows: readonly MetricPoint[]): void {
     if (rows.length) this.pending.metrics.push(rows);
@@ -712,23 +815,36 @@ class DuckDbAppender implements Appender {
   async commit(): Promise<void> {
     const b = this.pending;
     this.pending = emptyBatch();
-    if (!b.spans.length && !b.metrics.length && !b.logs.length && !b.starts.length && !b.ends.length) return;
+    const { encoded } = b;
+    if (!b.spans.length && !encoded.length && !b.metrics.length && !b.logs.length && !b.starts.length && !b.ends.length)
+      return;
     const spans = flatten(b.spans);
-    // A slot: a rollup flush (which clears the markers) runs alone, so it cannot fall between the
-    // markers of this commit's hours and its rollups becoming pending.
-    await this.ctx.gate.commit(async (conn) => {
-      const hours = this.ctx.rollups.unmarkedHours(spans);
-      const payload = this.encode(b, spans);
-      // Durable before the rows are: after a crash, the marked hours are rebuilt from the spans.
-      await insertMarkers(conn, hours);
-      await this.ctx.log.append(payload, spans.length);
-      this.ctx.afterCommit(spans, hours);
-    });
+    try {
+      // A slot: a rollup flush (which clears the markers) runs alone, so it cannot fall between the
+      // markers of this commit's hours and its rollups becoming pending.
+      await this.ctx.gate.commit(async (conn) => {
+        const hours = commitHours(spans, encoded);
+        const unmarked = this.ctx.rollups.unmarkedHours(hours);
+        const payload = this.encode(b, spans);
+        // Durable before the rows are: after a crash, the marked hours are rebuilt from the spans.
+        await insertMarkers(conn, unmarked);
+        await this.ctx.log.append(payload, frameMeta(payload));
+        this.ctx.afterCommit({ spans, encoded, hours, unmarked });
+      });
+    } catch (err) {
+      for (const e of encoded) e.discard();
+      throw err;
+    }
   }
 
-  /** The batch as chunk images of every table it touches, in one buffer (synchronous: the encoder is shared). */
+  /**
+   * The batch as chunk images of every table it touches, in one buffer (synchronous: the encoder
+   * is shared), after the images ingest workers made.
+   */
   private encode(b: PendingBatch, spans: readonly SpanRecord[]): Buffer {
     const e = this.ctx.encoder;
+    const own = spans.length + b.metrics.length + b.logs.length + b.starts.length + b.ends.length > 0;
+    if (!own) return b.encoded.length === 1 ? b.encoded[0].payload : Buffer.concat(b.encoded.map((x) => x.payload));
     try {
       if (spans.length) {
         e.add(TABLES.spans, spans);
@@ -751,10 +867,11 @@ class DuckDbAppender implements Appender {
       e.reset();
       throw err;
     }
-    return e.take();
+    return b.encoded.length === 0 ? e.take() : Buffer.concat([...b.encoded.map((x) => x.payload), e.take()]);
   }
 
   async rollback(): Promise<void> {
+    for (const e of this.pending.encoded) e.discard();
     this.pending = emptyBatch();
   }
 }
@@ -764,6 +881,14 @@ const BUDGET_EVERY_MS = 1000;
 
 /** Pending rollup rows (keys) that trigger a flush right after a commit: bounds memory and recovery. */
 const MAX_PENDING_ROLLUP_ROWS = 50_000;
+
+/** The distinct hours of a commit's spans, whoever encoded them. */
+function commitHours(spans: readonly SpanRecord[], encoded: readonly WorkerSpans[]): ProjectHour[] {
+  const hours = projectHours(spans);
+  for (const e of encoded)
+    for (const h of e.hours) if (!hours.some((x) => x.hourUs === h.hourUs && x.project === h.project)) hours.push(h);
+  return hours;
+}
 
 function flatten<T>(parts: (readonly T[])[]): readonly T[] {
   if (parts.length === 1) return parts[0];

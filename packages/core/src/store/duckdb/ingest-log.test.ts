@@ -3,25 +3,26 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { IngestLog, type LogFrame } from './ingest-log.js';
+import { type DurableFrame, IngestLog, type LogFrame } from './ingest-log.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vigil-ingest-log-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 
 const payload = (i: number) => Buffer.from(`frame ${i} `.repeat(1 + (i % 7)));
+const meta = (rows: number) => ({ rows, tables: 1 });
 
 /** Opens the log in dir, collecting replayed and durable frames. */
 async function open(dir: string, applied: number, segmentBytes?: number) {
   const replayed: LogFrame[] = [];
-  const durable: { lsn: number; weight: number; text: string }[] = [];
+  const durable: DurableFrame[] = [];
   const log = await IngestLog.open(
     dir,
     applied,
     async (frames) => {
       for (const f of frames) replayed.push({ lsn: f.lsn, payload: Buffer.from(f.payload) });
     },
-    (f, weight) => durable.push({ lsn: f.lsn, weight, text: f.payload.toString() }),
+    (f) => durable.push(f),
     { segmentBytes },
   );
   return { log, replayed, durable };
@@ -32,15 +33,22 @@ describe('IngestLog', () => {
     const dir = join(root, `log-${n++}`);
     const a = await open(dir, 0);
     // Appends issued together share writes; each resolves with its own LSN, in order.
-    const lsns = await Promise.all(Array.from({ length: 50 }, (_, i) => a.log.append(payload(i), i)));
+    const lsns = await Promise.all(Array.from({ length: 50 }, (_, i) => a.log.append(payload(i), meta(i))));
     assert.deepEqual(
       lsns,
       Array.from({ length: 50 }, (_, i) => i + 1),
     );
+    // Durable frames come by their place in the file, with their metadata; read back in runs.
     assert.deepEqual(
-      a.durable.map((d) => [d.lsn, d.weight, d.text]),
-      Array.from({ length: 50 }, (_, i) => [i + 1, i, payload(i).toString()]),
+      a.durable.map((d) => [d.lsn, d.meta.rows, d.payload]),
+      Array.from({ length: 50 }, (_, i) => [i + 1, i, null]),
     );
+    const texts = async (frames: DurableFrame[]) => (await a.log.payloads(frames)).map((p) => p.toString());
+    assert.deepEqual(
+      await texts(a.durable),
+      Array.from({ length: 50 }, (_, i) => payload(i).toString()),
+    );
+    assert.deepEqual(await texts([a.durable[7], a.durable[3]]), [payload(7).toString(), payload(3).toString()]);
     await a.log.close();
     // As if the loader had committed frames up to 20: only 21..50 come back, then numbering goes on.
     const b = await open(dir, 20);
@@ -48,14 +56,14 @@ describe('IngestLog', () => {
       b.replayed.map((f) => [f.lsn, f.payload.toString()]),
       Array.from({ length: 30 }, (_, i) => [i + 21, payload(i + 20).toString()]),
     );
-    assert.equal(await b.log.append(Buffer.from('next'), 1), 51);
+    assert.equal(await b.log.append(Buffer.from('next'), meta(1)), 51);
     await b.log.close();
   });
 
   test('a torn last frame (a crash mid-write) is cut off; the frames before it replay', async () => {
     const dir = join(root, `log-${n++}`);
     const a = await open(dir, 0);
-    for (let i = 0; i < 5; i++) await a.log.append(payload(i), 1);
+    for (let i = 0; i < 5; i++) await a.log.append(payload(i), meta(1));
     await a.log.close();
     const [seg] = readdirSync(dir);
     // Half a frame header and a frame whose payload never fully reached the disk.
@@ -66,7 +74,7 @@ describe('IngestLog', () => {
       [1, 2, 3, 4, 5],
     );
     // Numbering goes on after the last whole frame, and the new segment holds only new frames.
-    assert.equal(await b.log.append(Buffer.from('after'), 1), 6);
+    assert.equal(await b.log.append(Buffer.from('after'), meta(1)), 6);
     await b.log.close();
     const c = await open(dir, 5);
     assert.deepEqual(
@@ -79,7 +87,7 @@ describe('IngestLog', () => {
   test('a flipped byte ends the replay at the damaged frame; damage before the last segment refuses to open', async () => {
     const dir = join(root, `log-${n++}`);
     const a = await open(dir, 0, 256);
-    for (let i = 0; i < 40; i++) await a.log.append(payload(i), 1);
+    for (let i = 0; i < 40; i++) await a.log.append(payload(i), meta(1));
     await a.log.close();
     const segs = readdirSync(dir).sort();
     assert.ok(segs.length > 3, `small segments roll over (${segs.length})`);
@@ -93,7 +101,12 @@ describe('IngestLog', () => {
   test('release deletes closed segments whose frames are all loaded, and only those', async () => {
     const dir = join(root, `log-${n++}`);
     const a = await open(dir, 0, 200);
-    for (let i = 0; i < 30; i++) await a.log.append(payload(i), 1);
+    for (let i = 0; i < 30; i++) await a.log.append(payload(i), meta(1));
+    // Frames spread over segments read back across them.
+    assert.deepEqual(
+      (await a.log.payloads(a.durable.slice(5, 25))).map((p) => p.toString()),
+      Array.from({ length: 20 }, (_, i) => payload(i + 5).toString()),
+    );
     const before = readdirSync(dir).length;
     assert.ok(before > 3);
     a.log.release(10);
@@ -112,6 +125,6 @@ describe('IngestLog', () => {
     const dir = join(root, `log-${n++}`);
     const a = await open(dir, 0);
     await a.log.close();
-    await assert.rejects(a.log.append(Buffer.from('x'), 1), /ingest log is closed/);
+    await assert.rejects(a.log.append(Buffer.from('x'), meta(1)), /ingest log is closed/);
   });
 });

@@ -32,6 +32,7 @@ import {
   unlinkSync,
   writev,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -50,6 +51,29 @@ export interface LogFrame {
   payload: Buffer;
 }
 
+/** What the loader knows of a frame without reading it, given to append. */
+export interface FrameMeta {
+  /** Span rows (a load's size is counted in spans: they dominate). */
+  rows: number;
+  /** Bit mask of the tables (TABLES ids) the frame has images for. */
+  tables: number;
+}
+
+/**
+ * A durable frame as handed to the loader: in memory (MemoryLog, replay on open), or by its place
+ * in a segment file (IngestLog: the payload is read back when loaded, so unloaded frames take no
+ * memory beyond the page cache).
+ */
+export interface DurableFrame {
+  lsn: number;
+  meta: FrameMeta;
+  payload: Buffer | null;
+  /** Segment file, payload offset and length (file-backed frames). */
+  file: string;
+  offset: number;
+  bytes: number;
+}
+
 interface Segment {
   firstLsn: number;
   lastLsn: number;
@@ -58,49 +82,55 @@ interface Segment {
 
 interface PendingAppend {
   payload: Buffer;
-  weight: number;
+  meta: FrameMeta;
   resolve(lsn: number): void;
   reject(err: unknown): void;
 }
 
 const segmentName = (firstLsn: number) => `seg-${String(firstLsn).padStart(16, '0')}.log`;
 
-/** Where frames go once durable: in LSN order, before the append resolves, with the append's weight. */
-export type DurableListener = (frame: LogFrame, weight: number) => void;
+/** Where frames go once durable: in LSN order, before the append resolves. */
+export type DurableListener = (frame: DurableFrame) => void;
 
 /** What a group commit needs of a log: the file-backed one, or MemoryLog for a :memory: store. */
 export interface FrameLog {
   /** Resolves with the frame's LSN once it is durable (after the listener saw it). */
-  append(payload: Buffer, weight: number): Promise<number>;
+  append(payload: Buffer, meta: FrameMeta): Promise<number>;
+  /**
+   * The payloads of durable, unreleased frames, in order. Those read from files are views of one
+   * buffer that the next call reuses: copy out (load) before calling again.
+   */
+  payloads(frames: readonly DurableFrame[]): Promise<Buffer[]>;
   /** Frames up to `lsn` are in DuckDB: their space may go. */
   release(lsn: number): void;
-  /** Whether frames can be read back (reread) until released. */
-  readonly keepsFrames: boolean;
-  /** The durable frames with LSNs from..to (a retried load); only where keepsFrames. */
-  reread(fromLsn: number, toLsn: number): LogFrame[];
   close(): Promise<void>;
+}
+
+/** A frame the loader got with its payload (memory log, replay). */
+export function inMemoryFrame(lsn: number, payload: Buffer, meta: FrameMeta): DurableFrame {
+  return { lsn, meta, payload, file: '', offset: 0, bytes: payload.length };
 }
 
 /** The log of a store without a file: nothing to make durable, frames go straight to the listener. */
 export class MemoryLog implements FrameLog {
-  readonly keepsFrames = false;
   private lsn = 0;
   constructor(private readonly onDurable: DurableListener) {}
-  async append(payload: Buffer, weight: number): Promise<number> {
+  async append(payload: Buffer, meta: FrameMeta): Promise<number> {
     const lsn = ++this.lsn;
-    this.onDurable({ lsn, payload }, weight);
+    this.onDurable(inMemoryFrame(lsn, payload, meta));
     return lsn;
   }
-  release(): void {}
-  reread(): LogFrame[] {
-    throw new Error('a memory log keeps no frames: its loader holds them');
+  async payloads(frames: readonly DurableFrame[]): Promise<Buffer[]> {
+    return frames.map((f) => f.payload as Buffer);
   }
+  release(): void {}
   async close(): Promise<void> {}
 }
 
 export class IngestLog implements FrameLog {
-  readonly keepsFrames = true;
   private fd = -1;
+  /** Where payloads are read back into (payloads()); grows to the largest run read. */
+  private readBuf = Buffer.alloc(0);
   private current: Segment | null = null;
   private currentBytes = 0;
   private readonly closed: Segment[] = [];
@@ -162,11 +192,11 @@ export class IngestLog implements FrameLog {
   }
 
   /** Appends one frame; resolves with its LSN once it is on disk (after onDurable saw it). */
-  append(payload: Buffer, weight: number): Promise<number> {
+  append(payload: Buffer, meta: FrameMeta): Promise<number> {
     if (this.failed) return Promise.reject(this.failed);
     if (this.closing) return Promise.reject(new Error('ingest log is closed'));
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ payload, weight, resolve, reject });
+      this.queue.push({ payload, meta, resolve, reject });
       if (!this.writing) this.writeNext();
     });
   }
@@ -183,12 +213,48 @@ export class IngestLog implements FrameLog {
     }
   }
 
-  reread(fromLsn: number, toLsn: number): LogFrame[] {
-    const out: LogFrame[] = [];
-    for (const seg of this.current ? [...this.closed, this.current] : this.closed) {
-      if (seg.lastLsn < fromLsn || seg.firstLsn > toLsn) continue;
-      // Frames up to toLsn were fsynced before they were handed out: reading the file is safe.
-      for (const f of readSegment(seg.path).frames) if (f.lsn >= fromLsn && f.lsn <= toLsn) out.push(f);
+  async payloads(frames: readonly DurableFrame[]): Promise<Buffer[]> {
+    // Frames in file order (as loads take them) are read in one run per file, each run into its
+    // own part of the read buffer.
+    const runs: { from: number; to: number; at: number; span: number }[] = [];
+    let total = 0;
+    for (let i = 0; i < frames.length; ) {
+      if (frames[i].payload) {
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (
+        j < frames.length &&
+        frames[j].file === frames[i].file &&
+        !frames[j].payload &&
+        frames[j].offset >= frames[j - 1].offset + frames[j - 1].bytes
+      )
+        j++;
+      const span = frames[j - 1].offset + frames[j - 1].bytes - frames[i].offset;
+      runs.push({ from: i, to: j, at: total, span });
+      total += span;
+      i = j;
+    }
+    if (this.readBuf.length < total) this.readBuf = Buffer.allocUnsafeSlow(Math.max(total, this.readBuf.length * 2));
+    const out = frames.map((f) => f.payload as Buffer);
+    for (const r of runs) {
+      const first = frames[r.from];
+      // Frames were fsynced before they were handed out: reading the file is safe.
+      const fh = await open(first.file, 'r');
+      try {
+        for (let got = 0; got < r.span; ) {
+          const { bytesRead } = await fh.read(this.readBuf, r.at + got, r.span - got, first.offset + got);
+          if (bytesRead === 0) throw new Error(`ingest log ${first.file} ends before frame ${frames[r.to - 1].lsn}`);
+          got += bytesRead;
+        }
+      } finally {
+        await fh.close();
+      }
+      for (let k = r.from; k < r.to; k++) {
+        const at = r.at + frames[k].offset - first.offset;
+        out[k] = this.readBuf.subarray(at, at + frames[k].bytes);
+      }
     }
     return out;
   }
@@ -231,6 +297,8 @@ export class IngestLog implements FrameLog {
     const parts: Buffer[] = [];
     let bytes = 0;
     const first = this.nextLsn;
+    const file = (this.current as Segment).path;
+    const at = this.currentBytes;
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i].payload;
       const h = Buffer.allocUnsafe(FRAME_HEADER);
@@ -249,9 +317,14 @@ export class IngestLog implements FrameLog {
         this.nextLsn = first + batch.length;
         seg.lastLsn = this.nextLsn - 1;
         this.currentBytes += bytes;
+        let offset = at;
         for (let i = 0; i < batch.length; i++) {
+          const bytes = batch[i].payload.length;
+          offset += FRAME_HEADER;
+          const frame = { lsn: first + i, meta: batch[i].meta, payload: null, file, offset, bytes };
+          offset += bytes;
           try {
-            this.onDurable({ lsn: first + i, payload: batch[i].payload }, batch[i].weight);
+            this.onDurable(frame);
           } catch (e) {
             // The frame is durable whatever a listener does; the next open replays it if need be.
             batch[i].reject(e);

@@ -31,46 +31,61 @@ export interface ProjectHour {
 
 const hourKey = (project: string, hourUs: number) => `${hourUs}\u0000${project}`;
 
+/** The distinct (project, hour) pairs of spans' start times. */
+export function projectHours(spans: readonly SpanRecord[]): ProjectHour[] {
+  const out: ProjectHour[] = [];
+  const seen = new Set<string>();
+  let lastHour = Number.NaN;
+  let lastProject = '';
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i];
+    const hourUs = Math.floor(s.startUs / HOUR_US) * HOUR_US;
+    // Spans of a commit nearly all share one hour and project: skip the key for repeats.
+    if (hourUs === lastHour && s.project === lastProject) continue;
+    lastHour = hourUs;
+    lastProject = s.project;
+    const key = hourKey(s.project, hourUs);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ project: s.project, hourUs });
+  }
+  return out;
+}
+
 export class RollupWriteBehind {
   private acc = new RollupAccumulator();
+  /** Rows accumulated elsewhere (ingest workers), taken for a flush that has not committed yet. */
+  private adopted: RollupRow[] = [];
   /** Hours with a durable marker since the last flush (they need no second one). */
   private readonly marked = new Set<string>();
 
   /** Whether committed spans wait for their rollups to be written. */
   get pending(): boolean {
-    return this.acc.size > 0;
+    return this.acc.size > 0 || this.adopted.length > 0;
   }
 
   /** Pending rollup rows (one per key): flushing early bounds memory and recovery work. */
   get pendingRows(): number {
-    return this.acc.size;
+    return this.acc.size + this.adopted.length;
+  }
+
+  /** Rows of committed spans accumulated elsewhere: written with the next flush (kept if it fails). */
+  adopt(rows: readonly RollupRow[]): void {
+    for (const r of rows) this.adopted.push(r);
   }
 
   /**
-   * The hours of these spans that have no marker yet: insert them (insertMarkers) before the spans
-   * are made durable, then call committed().
+   * Those of a commit's hours (projectHours) that have no marker yet: insert them (insertMarkers)
+   * before the spans are made durable, then call committed().
    */
-  unmarkedHours(spans: readonly SpanRecord[]): ProjectHour[] {
-    const out: ProjectHour[] = [];
-    const seen = new Set<string>();
-    let lastHour = Number.NaN;
-    let lastProject = '';
-    for (let i = 0; i < spans.length; i++) {
-      const s = spans[i];
-      const hourUs = Math.floor(s.startUs / HOUR_US) * HOUR_US;
-      // Spans of a commit nearly all share one hour and project: skip the key for repeats.
-      if (hourUs === lastHour && s.project === lastProject) continue;
-      lastHour = hourUs;
-      lastProject = s.project;
-      const key = hourKey(s.project, hourUs);
-      if (this.marked.has(key) || seen.has(key)) continue;
-      seen.add(key);
-      out.push({ project: s.project, hourUs });
-    }
-    return out;
+  unmarkedHours(hours: readonly ProjectHour[]): ProjectHour[] {
+    return hours.filter((h) => !this.marked.has(hourKey(h.project, h.hourUs)));
   }
 
-  /** After the commit of `spans` (with markers for `hours`): their rollups become pending. */
+  /**
+   * After the commit of `spans` (with markers for `hours`): their rollups become pending. Spans
+   * whose rollups accumulate elsewhere (ingest workers) pass only their hours.
+   */
   committed(spans: readonly SpanRecord[], hours: readonly ProjectHour[]): void {
     for (const h of hours) this.marked.add(hourKey(h.project, h.hourUs));
     for (let i = 0; i < spans.length; i++) this.acc.add(spans[i]);
@@ -81,7 +96,8 @@ export class RollupWriteBehind {
    * Returns the rows written; call flushed() once that transaction committed.
    */
   async write(c: DuckDBConnection): Promise<RollupRow[]> {
-    const rows = this.acc.rows();
+    const own = this.acc.rows();
+    const rows = this.adopted.length === 0 ? own : own.concat(this.adopted);
     await appendRollups(c, rows);
     await c.run('DELETE FROM rollup_dirty');
     return rows;
@@ -89,6 +105,7 @@ export class RollupWriteBehind {
 
   flushed(): void {
     this.acc = new RollupAccumulator();
+    this.adopted = [];
     this.marked.clear();
   }
 }

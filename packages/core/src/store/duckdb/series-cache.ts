@@ -1,15 +1,15 @@
 /**
  * Results cache for span series, split by time bucket (as Grafana/Cortex query caches do), exact
  * by construction: this process is the database's only writer (DuckDB locks the file), so every
- * change to spans passes through noteSpans() and invalidates exactly the hours it touched.
+ * change to spans passes through noteHours() and invalidates exactly the hours it touched.
  *
  * A bucket's cached values carry the sum of the write versions of the hours it covers, taken
  * before the query that computed them ran; a later write to any of those hours changes the sum and
  * the bucket is recomputed. A dashboard refreshing a 7-day hourly chart under live ingest then
  * rescans only the hours written since its last refresh, not 7 days of spans.
  */
-import type { SpanRecord } from '../../model/telemetry.js';
 import type { Series, SpanSeriesQuery } from '../store.js';
+import type { ProjectHour } from './rollup-write-behind.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -43,14 +43,10 @@ export class SpanSeriesCache {
     return Number.isInteger(stepMs) && stepMs >= 1000 && (stepMs % HOUR_MS === 0 || HOUR_MS % stepMs === 0);
   }
 
-  /** Records committed spans (call after the commit succeeded). */
-  noteSpans(spans: readonly SpanRecord[]): void {
-    let lastKey = '';
-    for (let i = 0; i < spans.length; i++) {
-      const s = spans[i];
-      const key = `${s.project}\u0000${Math.floor(s.startUs / 1000 / HOUR_MS)}`;
-      if (key === lastKey) continue; // batches are mostly time ordered: skip the map for runs
-      lastKey = key;
+  /** Records the hours committed spans fall in (call after the commit succeeded). */
+  noteHours(hours: readonly ProjectHour[]): void {
+    for (const h of hours) {
+      const key = `${h.project}\u0000${Math.floor(h.hourUs / 1000 / HOUR_MS)}`;
       this.versions.set(key, (this.versions.get(key) ?? 0) + 1);
     }
   }
