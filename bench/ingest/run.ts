@@ -220,8 +220,11 @@ async function main() {
   const { proc, port } = await startServer(join(dir, 'server'), join(dir, 'prof'));
   const pid = proc.pid as number;
   let peakRss = 0;
+  const rssSamples: number[] = [];
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, rssKb(pid, 'VmRSS'));
+    const kb = rssKb(pid, 'VmRSS');
+    rssSamples.push(kb);
+    peakRss = Math.max(peakRss, kb);
   }, 100);
 
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
@@ -278,6 +281,7 @@ async function main() {
   stop = true;
   await Promise.all(workers);
   agent.destroy();
+  const sampledPeak = peakRss;
   peakRss = Math.max(peakRss, rssKb(pid, 'VmHWM'));
   clearInterval(sampler);
   // Where the memory is: V8 heap and external buffers from the server's own /metrics; the rest of
@@ -308,6 +312,11 @@ async function main() {
     const buckets = new Array(Math.ceil((elapsed * 1000) / 250)).fill(0);
     for (const t of ackTimes) buckets[Math.min(buckets.length - 1, Math.floor((t - m0) / 250))] += batchSize;
     console.log(`  timeline (k spans/s per 250 ms): ${buckets.map((n) => Math.round((n * 4) / 1000)).join(' ')}`);
+    const perS: number[] = [];
+    for (let i = 0; i < rssSamples.length; i += 10) perS.push(Math.max(...rssSamples.slice(i, i + 10)));
+    console.log(
+      `  server RSS, MB, highest per second from start: ${perS.map((kb) => Math.round(kb / 1024)).join(' ')} (sampled peak ${Math.round(sampledPeak / 1024)}, VmHWM ${Math.round(peakRss / 1024)})`,
+    );
   }
   console.log(
     `  server: ${Math.round(spansPerS).toLocaleString('en')} spans/s acknowledged (${latencies.length} requests)`,

@@ -17,7 +17,7 @@ import type { DurableFrame, FrameLog } from './ingest-log.js';
 import { StagedLoad } from './table-sinks.js';
 
 export interface BulkLoaderOptions {
-  /** Start a load once this many span rows wait (default: one DuckDB row group, 122,880). */
+  /** Start a load once this many span rows wait (default 122,880; the store passes its row group size). */
   maxRows?: number;
   /**
    * Start a load at the latest this long after the oldest waiting frame arrived (ms, default 5000:

@@ -99,8 +99,8 @@ export interface DuckDbStoreOptions {
    */
   commitSlots?: number;
   /**
-   * Span rows that make the bulk loader start a transaction (default 122,880: one DuckDB row
-   * group, which DuckDB writes straight into the file). See bulk-loader.ts.
+   * Span rows that make the bulk loader start a transaction (default ROW_GROUP_ROWS: one DuckDB
+   * row group, which DuckDB writes straight into the file). See bulk-loader.ts.
    */
   loadRows?: number;
   /** Longest an acknowledged row waits for the bulk loader when no query asks for it (ms, default 5000). */
@@ -166,22 +166,36 @@ export class DuckDbStore implements Store {
     // keeps 128 MB), and a bulk insert buffers one row group before writing, not five.
     config.allocator_flush_threshold = '16MB';
     config.write_buffer_row_group_count = '1';
-    const instance = await DuckDBInstance.create(path, config);
+    // Spill files beside the database, where DuckDB puts them for a file it opens itself.
+    if (path !== ':memory:') config.temp_directory = `${path}.tmp`;
+    // The file is attached to an instance of its own rather than opened as its main database:
+    // only ATTACH takes a row group size (it holds for what is written while attached).
+    const instance = await DuckDBInstance.create(':memory:', config);
+    const attach = await instance.connect();
+    try {
+      await attach.run(`ATTACH '${path.replaceAll("'", "''")}' AS ${DB} (ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`);
+    } catch (e) {
+      attach.closeSync();
+      instance.closeSync();
+      throw e;
+    }
+    attach.closeSync();
+    const connect = () => storeConnection(instance);
     const writers: DuckDBConnection[] = [];
-    for (let i = 0; i < Math.max(1, opts.commitSlots ?? 2); i++) writers.push(await instance.connect());
+    for (let i = 0; i < Math.max(1, opts.commitSlots ?? 2); i++) writers.push(await connect());
     const readers: DuckDBConnection[] = [];
-    for (let i = 0; i < (opts.readers ?? 4); i++) readers.push(await instance.connect());
+    for (let i = 0; i < (opts.readers ?? 4); i++) readers.push(await connect());
     const store = new DuckDbStore(
       path,
       instance,
       writers,
       readers,
-      await instance.connect(),
+      await connect(),
       opts.rollupQueries === false ? tq : rq,
       opts.ingestWorkers ?? 0,
     );
     await store.migrate();
-    await store.openIngestLog(await instance.connect(), opts);
+    await store.openIngestLog(await connect(), opts);
     // After the log's replay: rebuilt hours must count the replayed spans.
     await store.recoverRollups();
     const every = opts.rollupFlushMs ?? 1000;
@@ -203,7 +217,7 @@ export class DuckDbStore implements Store {
     // Replay on open loads before the log is set: it deletes its segments itself.
     await StagedLoad.attach(conn);
     const loader = new BulkLoader(conn, applied, () => this.log, {
-      maxRows: opts.loadRows,
+      maxRows: opts.loadRows ?? ROW_GROUP_ROWS,
       maxDelayMs: opts.loadDelayMs,
     });
     this.loader = loader;
@@ -507,7 +521,7 @@ export class DuckDbStore implements Store {
     this.assertOpen();
     await this.loader.sync();
     // A dedicated connection: a long export must not occupy a shared reader between batches.
-    const c = await this.instance.connect();
+    const c = await storeConnection(this.instance);
     try {
       yield* tq.exportSpans(c, project, range, batchSize);
     } finally {
@@ -874,6 +888,22 @@ class DuckDbAppender implements Appender {
     for (const e of this.pending.encoded) e.discard();
     this.pending = emptyBatch();
   }
+}
+
+/** The store's database as its connections name it (USE). */
+const DB = 'vigil';
+/**
+ * Rows per DuckDB row group: half DuckDB's default. A bulk load holds a row group's worth twice
+ * while it runs (staged, then in its transaction until written: bulk-loader.ts), so this halves
+ * the server's peak memory under ingest; scans read twice as many zone maps, which is still few.
+ */
+export const ROW_GROUP_ROWS = 61_440;
+
+/** A connection whose unqualified names are the store's tables. */
+async function storeConnection(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  const c = await instance.connect();
+  await c.run(`USE ${DB}`);
+  return c;
 }
 
 /** How often the memory limit follows DuckDB's unevictable memory (memory-budget.ts). */

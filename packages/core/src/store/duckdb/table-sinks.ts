@@ -88,7 +88,7 @@ export class StagedLoad {
         const t = BY_ID[id];
         const stage = `${STAGE}.${t.name}_${n}`;
         // Same columns and types (JSON included), no constraints: the encoder checked NOT NULL.
-        await conn.run(`CREATE TABLE ${stage} AS SELECT * FROM main.${t.name} LIMIT 0`);
+        await conn.run(`CREATE TABLE ${stage} AS SELECT * FROM ${t.name} LIMIT 0`);
         load.sinks[id] = {
           appender: await conn.createAppender(`${t.name}_${n}`, 'main', STAGE),
           loader: new ChunkLoader(t.columns as readonly ColumnSpec<unknown>[]),
@@ -128,7 +128,7 @@ export class StagedLoad {
   moveSql(): string {
     return this.sinks
       .filter((s) => s)
-      .map((s) => `INSERT INTO main.${s.table} SELECT * FROM ${s.stage};`)
+      .map((s) => `INSERT INTO ${s.table} SELECT * FROM ${s.stage};`)
       .join('\n');
   }
 
