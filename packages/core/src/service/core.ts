@@ -18,7 +18,6 @@ import {
   type OtlpSignal,
   type PriceOverride,
 } from '../ingest/types.js';
-import type { LogRecord, MetricPoint, SpanRecord } from '../model/telemetry.js';
 import { IngestPipeline, type PipelineOptions, QueueFullError } from '../pipeline/ingest-pipeline.js';
 import {
   alertToJson,
@@ -147,8 +146,8 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
       format: OtlpFormat,
     ): Promise<OtlpIngestResult> {
       const ctx = context(project);
-      let decoded: DecodeResult<SpanRecord | MetricPoint | LogRecord>;
-      let accepted: number | undefined;
+      // What the decoder counted; the rows went to the pipeline (out: how many of each kind).
+      let decoded: Omit<DecodeResult<unknown>, 'rows'>;
       const out = { spans: 0, metrics: 0, logs: 0 };
       if (signal === 'traces' && traceDecoder) {
         if (traceDecoder.backlogBytes > MAX_DECODE_BACKLOG_BYTES) throw new QueueFullError(1);
@@ -165,8 +164,7 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
           }
         }
         out.spans = d.encoded?.rows ?? 0;
-        decoded = { ...d, rows: [] };
-        accepted = out.spans;
+        decoded = d;
       } else if (signal === 'traces') {
         const d = decodeOtlpTraces(body, format, ctx);
         if (d.rows.length) await pipeline.submit({ spans: d.rows, agentRunEnds: agentRunEndsOf(d.rows) });
@@ -185,7 +183,7 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
       }
       return {
         signal,
-        accepted: accepted ?? decoded.rows.length,
+        accepted: out.spans + out.metrics + out.logs,
         rejected: decoded.rejected,
         truncated: decoded.truncated,
         invalidUtf8: decoded.invalidUtf8,

@@ -57,7 +57,7 @@ import {
 } from './rollup-write-behind.js';
 import { compactAfterCommit, compactAll, deleteRollupsBefore, RollupCompactor } from './rollups.js';
 import { SpanSeriesCache } from './series-cache.js';
-import { num, type Param, query, tsLit, usCol, values } from './sql.js';
+import { inTransaction, num, type Param, query, tsLit, usCol, values } from './sql.js';
 import { traceIndexRows } from './table-columns.js';
 import { frameMeta, StagedLoad, TABLES } from './table-sinks.js';
 import * as tq from './telemetry-queries.js';
@@ -368,16 +368,11 @@ export class DuckDbStore implements Store {
           // Alone: no commit adds frames, so this loads every acknowledged span.
           await this.loader.sync();
           const others = (await this.workers?.takeRollups()) ?? [];
-          await c.run('BEGIN TRANSACTION');
-          try {
-            await recoverDirtyHours(c);
-            await c.run('COMMIT');
-          } catch (e) {
-            await c.run('ROLLBACK').catch(() => {});
+          await inTransaction(c, () => recoverDirtyHours(c)).catch((e) => {
             // The markers stay: the next open rebuilds those hours.
             this.rollups.adopt(others);
             throw e;
-          }
+          });
           this.rollups.flushed();
         }),
       )
@@ -444,16 +439,7 @@ export class DuckDbStore implements Store {
 
   /** Rebuilds rollups of hours whose pending rows a crash lost (rollup-write-behind.ts). */
   private async recoverRollups(): Promise<void> {
-    await this.write(async (c) => {
-      await c.run('BEGIN TRANSACTION');
-      try {
-        await recoverDirtyHours(c);
-        await c.run('COMMIT');
-      } catch (e) {
-        await c.run('ROLLBACK').catch(() => {});
-        throw e;
-      }
-    });
+    await this.write((c) => inTransaction(c, () => recoverDirtyHours(c)));
   }
 
   /** Reads rollup tables: committed spans' rollups are written first, so answers include every ack. */
@@ -466,15 +452,7 @@ export class DuckDbStore implements Store {
   compactRollups(): Promise<number> {
     return this.write(async (c) => {
       await this.flushRollupsLocked(c);
-      await c.run('BEGIN TRANSACTION');
-      try {
-        const n = await compactAll(c);
-        await c.run('COMMIT');
-        return n;
-      } catch (e) {
-        await c.run('ROLLBACK').catch(() => {});
-        throw e;
-      }
+      return inTransaction(c, () => compactAll(c));
     });
   }
 

@@ -64,3 +64,16 @@ export const values: RowValues = {
   text: (v) => v as string,
   textOrNull: strOrNull,
 };
+
+/** Runs fn inside BEGIN ... COMMIT on c, rolling back (and rethrowing) if it fails. */
+export async function inTransaction<T>(c: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+  await c.run('BEGIN TRANSACTION');
+  try {
+    const out = await fn();
+    await c.run('COMMIT');
+    return out;
+  } catch (e) {
+    await c.run('ROLLBACK').catch(() => {});
+    throw e;
+  }
+}
