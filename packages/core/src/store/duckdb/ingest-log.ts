@@ -18,7 +18,9 @@
  * its fsync had not returned) and is cut off on open.
  *
  * Writes are serial and batched: appends arriving while a write+fdatasync is in progress go out
- * together in the next one (a second level of group commit).
+ * together in the next one (a second level of group commit). Once durable, a frame is handed to
+ * the loader by its place in the file, and read back from there (the page cache) when loaded: the
+ * frames waiting for a load take no memory of the process.
  */
 import {
   closeSync,

@@ -131,6 +131,7 @@ class Slot {
   }
 
   decode(m: Extract<ToWorker, { op: 'decode' }>): Promise<Decoded> {
+    if (this.dead) return Promise.reject(new Error('ingest worker failed: it is stopped'));
     return new Promise((resolve, reject) => {
       if (this.decodes.size === 0 && this.takes.size === 0) this.worker.ref();
       this.decodes.set(m.id, { resolve, reject, bytes: m.body.byteLength });
