@@ -146,5 +146,8 @@ export class StagedLoad {
       await this.conn.run(`DROP TABLE IF EXISTS ${s.stage}`);
     }
     this.sinks = [];
+    // DuckDB frees a dropped table's memory when the next transaction on its database ends: one
+    // that does nothing, now, so an idle store does not keep the last load's rows (~130 MB).
+    await this.conn.run(`DROP TABLE IF EXISTS ${STAGE}.none`);
   }
 }
