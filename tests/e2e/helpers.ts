@@ -30,8 +30,12 @@ export interface VigilProcess {
   kill9(): Promise<void>;
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ['--conditions=vigil-source', '--import', 'tsx', CLI, ...args], {
+/** The compiled bin, as `npx vigil` runs it (its dist is built by `npm test` before the tests). */
+const COMPILED_BIN = join(REPO_ROOT, 'packages', 'server', 'bin', 'vigil.js');
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, compiled = false): ChildProcess {
+  const argv = compiled ? [COMPILED_BIN, ...args] : ['--conditions=vigil-source', '--import', 'tsx', CLI, ...args];
+  return spawn(process.execPath, argv, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -70,6 +74,8 @@ export async function startVigil(opts: {
   args?: string[];
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** Run the compiled bin instead of the sources. */
+  compiled?: boolean;
 }): Promise<VigilProcess> {
   const proc = runCli(
     [
@@ -85,6 +91,7 @@ export async function startVigil(opts: {
       ...(opts.args ?? []),
     ],
     opts.env,
+    opts.compiled,
   );
   let out = '';
   let err = '';

@@ -138,6 +138,11 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
     auth,
     limits,
 
+    /** Threads decoding OTLP trace requests beside the JS thread (0 when the JS thread decodes them). */
+    decodeWorkers(): number {
+      return traceDecoder?.threads ?? 0;
+    },
+
     /** Decodes an OTLP body, waits until its rows are durable, returns the OTLP response. */
     async ingestOtlp(
       project: string,

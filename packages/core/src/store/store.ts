@@ -285,6 +285,8 @@ export interface TraceDecoder {
   ): Promise<DecodedTraces>;
   /** Bytes of requests handed to the decoder and not decoded yet (the caller bounds it). */
   readonly backlogBytes: number;
+  /** Worker threads running now (they start at the first request). */
+  readonly threads: number;
 }
 
 export interface Store {

@@ -62,7 +62,10 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
       },
     }));
 
-  const metrics = createServerMetrics(() => core.pipeline.stats().queuedRows);
+  const metrics = createServerMetrics(
+    () => core.pipeline.stats().queuedRows,
+    () => core.decodeWorkers(),
+  );
   const unsubscribeFlush = core.pipeline.onFlush((f) => {
     metrics.flushDuration.observe(f.durationMs / 1000);
     metrics.flushRows.observe(f.rows);

@@ -12,13 +12,14 @@ export interface ServerMetrics {
   ingestTruncated: Counter<'signal'>;
   ingestRequestsRejected: Counter<'reason'>;
   queueRows: Gauge;
+  decodeWorkers: Gauge;
   flushDuration: Histogram;
   flushRows: Histogram;
   droppedRows: Counter;
   requestDuration: Histogram<'method' | 'route' | 'status_code'>;
 }
 
-export function createServerMetrics(queueDepth: () => number): ServerMetrics {
+export function createServerMetrics(queueDepth: () => number, decodeWorkers: () => number): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return {
@@ -53,6 +54,14 @@ export function createServerMetrics(queueDepth: () => number): ServerMetrics {
       registers: [registry],
       collect() {
         this.set(queueDepth());
+      },
+    }),
+    decodeWorkers: new Gauge({
+      name: 'vigil_ingest_decode_workers',
+      help: 'Worker threads decoding OTLP trace requests (0: the main thread decodes them).',
+      registers: [registry],
+      collect() {
+        this.set(decodeWorkers());
       },
     }),
     flushDuration: new Histogram({

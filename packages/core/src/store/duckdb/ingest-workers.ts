@@ -245,6 +245,12 @@ export class IngestWorkers implements TraceDecoder {
     };
   }
 
+  get threads(): number {
+    let n = 0;
+    for (const s of this.slots) if (s && !s.dead) n++;
+    return n;
+  }
+
   /** Whether any worker holds rollup rows of committed spans. */
   get holdsRollups(): boolean {
     return this.slots.some((s) => s?.holdsRollups);
