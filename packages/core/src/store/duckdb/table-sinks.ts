@@ -4,13 +4,13 @@
  * into.
  *
  * Why staging: appending to a table runs on the calling thread, and an append that completes one
- * of DuckDB's row groups compresses and writes it there (measured: ~430 ms per 122,880 spans,
- * about 3.5 µs per span, all of it freezing the JS thread while requests waited). So images are
+ * of DuckDB's row groups compresses and writes it there (measured: ~430 ms per 122,880 spans, the
+ * JS thread frozen meanwhile and every request waiting). So images are
  * appended (synchronously, but only copied) into same-shaped tables of an in-memory database
  * attached to the instance, `ingest_stage`, and one statement per table moves them on: INSERT ...
  * SELECT runs on DuckDB's threads, and that is where the row groups are compressed and written.
- * Each load stages into tables of its own (`<table>_<n>`), dropped once it committed or failed:
- * dropping frees their memory at once. They live only in memory: after a crash the ingest log
+ * Each load stages into tables of its own (`<table>_<n>`), dropped once it committed or failed,
+ * which frees their memory (see drop). They live only in memory: after a crash the ingest log
  * replays what had not been committed.
  */
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
@@ -38,6 +38,7 @@ export const TABLES = {
   agentRunEnds: { id: 5, name: 'agent_run_ends', columns: AGENT_RUN_END_COLUMNS },
 } as const;
 
+/** The tables by id (ids are their positions). */
 const BY_ID = Object.values(TABLES);
 
 /** What the loader must know of a payload of chunk images: its span rows and its tables (a bit mask of ids). */
