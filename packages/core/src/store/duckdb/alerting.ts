@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { AlertRule, DeliveryRecord, NotificationChannel, Silence } from '../../alerting/types.js';
 import type { Migration } from './migrations.js';
-import { type Param, query } from './sql.js';
+import { inTransaction, type Param, query } from './sql.js';
 
 export const ALERTING_MIGRATION: Migration = {
   version: 3,
@@ -103,19 +103,14 @@ export const deleteSilence = (c: DuckDBConnection, project: string, id: string) 
 
 export async function insertDeliveries(c: DuckDBConnection, rows: readonly DeliveryRecord[]): Promise<void> {
   if (rows.length === 0) return;
-  await c.run('BEGIN TRANSACTION');
-  try {
+  await inTransaction(c, async () => {
     for (const d of rows) {
       await c.run(
         'INSERT INTO alert_deliveries (project, id, alert_id, channel_id, time_us, doc) VALUES (?, ?, ?, ?, ?, ?)',
         [d.project, d.id, d.alertId, d.channelId, Math.trunc(d.timeUs), JSON.stringify(d)],
       );
     }
-    await c.run('COMMIT');
-  } catch (e) {
-    await c.run('ROLLBACK').catch(() => {});
-    throw e;
-  }
+  });
 }
 
 export function listDeliveries(

@@ -273,15 +273,10 @@ export class DuckDbStore implements Store {
       const done = new Set((await query(c, 'SELECT version FROM schema_migrations')).map((r) => num(r.version)));
       for (const m of MIGRATIONS) {
         if (done.has(m.version)) continue;
-        await c.run('BEGIN TRANSACTION');
-        try {
+        await inTransaction(c, async () => {
           await c.run(m.sql);
           await c.run('INSERT INTO schema_migrations (version, name) VALUES (?, ?)', [m.version, m.name]);
-          await c.run('COMMIT');
-        } catch (e) {
-          await c.run('ROLLBACK').catch(() => {});
-          throw e;
-        }
+        });
       }
     });
   }
@@ -568,14 +563,13 @@ export class DuckDbStore implements Store {
 
   async insertAnomalies(rows: readonly AnomalyRecord[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.write(async (c) => {
-      await c.run('BEGIN TRANSACTION');
-      try {
+    await this.write((c) =>
+      inTransaction(c, async () => {
         for (const a of rows) {
           await c.run(
             `INSERT OR REPLACE INTO anomalies (id, project, metric, labels, time, value, expected, lower, upper, score,
-               severity, confidence, detector, description, created)
-             VALUES (?, ?, ?, ?, ${tsLit(a.timeUs)}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${tsLit(a.createdUs)})`,
+             severity, confidence, detector, description, created)
+           VALUES (?, ?, ?, ?, ${tsLit(a.timeUs)}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${tsLit(a.createdUs)})`,
             [
               a.id,
               a.project,
@@ -593,12 +587,8 @@ export class DuckDbStore implements Store {
             ],
           );
         }
-        await c.run('COMMIT');
-      } catch (e) {
-        await c.run('ROLLBACK').catch(() => {});
-        throw e;
-      }
-    });
+      }),
+    );
   }
   async listAnomalies(project: string, q: TimeRange & { metric?: string; limit: number }): Promise<AnomalyRecord[]> {
     const params: Param[] = [project];
@@ -710,8 +700,7 @@ export class DuckDbStore implements Store {
     return this.write(async (c) => {
       // Pending rollups of spans about to go must not be written after the cut.
       await this.flushRollupsLocked(c);
-      await c.run('BEGIN TRANSACTION');
-      try {
+      const removed = await inTransaction(c, async () => {
         const spans = (await c.run(`DELETE FROM spans WHERE start_time < ${cut}`)).rowsChanged;
         await deleteRollupsBefore(c, cutoffUs);
         await c.run(`DELETE FROM trace_index WHERE max_start < ${cut}`);
@@ -725,13 +714,10 @@ export class DuckDbStore implements Store {
         );
         await c.run(`DELETE FROM agent_runs WHERE start_time < ${cut}`);
         await c.run(`DELETE FROM anomalies WHERE time < ${cut}`);
-        await c.run('COMMIT');
-        this.seriesCache.clear();
         return { spans, metrics, logs };
-      } catch (e) {
-        await c.run('ROLLBACK').catch(() => {});
-        throw e;
-      }
+      });
+      this.seriesCache.clear();
+      return removed;
     });
   }
 }
@@ -815,7 +801,11 @@ class DuckDbAppender implements Appender {
       // A slot: a rollup flush (which clears the markers) runs alone, so it cannot fall between the
       // markers of this commit's hours and its rollups becoming pending.
       await this.ctx.gate.commit(async (conn) => {
-        const hours = commitHours(spans, encoded);
+        // Every hour of the commit's spans, whoever encoded them.
+        const hours = projectHours(
+          spans,
+          encoded.map((e) => e.hours),
+        );
         const unmarked = this.ctx.rollups.unmarkedHours(hours);
         const payload = this.encode(b, spans);
         // Durable before the rows are: after a crash, the marked hours are rebuilt from the spans.
@@ -889,14 +879,6 @@ const BUDGET_EVERY_MS = 1000;
 
 /** Pending rollup rows (keys) that trigger a flush right after a commit: bounds memory and recovery. */
 const MAX_PENDING_ROLLUP_ROWS = 50_000;
-
-/** The distinct hours of a commit's spans, whoever encoded them. */
-function commitHours(spans: readonly SpanRecord[], encoded: readonly WorkerSpans[]): ProjectHour[] {
-  const hours = projectHours(spans);
-  for (const e of encoded)
-    for (const h of e.hours) if (!hours.some((x) => x.hourUs === h.hourUs && x.project === h.project)) hours.push(h);
-  return hours;
-}
 
 function flatten<T>(parts: (readonly T[])[]): readonly T[] {
   if (parts.length === 1) return parts[0];

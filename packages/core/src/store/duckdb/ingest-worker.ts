@@ -82,16 +82,14 @@ port.on('message', (m: ToWorker) => {
     case 'decode':
       decode(m);
       break;
-    case 'commit':
-      for (const id of m.ids) {
-        const spans = pending.get(id);
-        if (!spans) continue;
-        pending.delete(id);
-        for (let i = 0; i < spans.length; i++) rollups.add(spans[i]);
-      }
+    case 'commit': {
+      const spans = pending.get(m.id) ?? [];
+      pending.delete(m.id);
+      for (let i = 0; i < spans.length; i++) rollups.add(spans[i]);
       break;
+    }
     case 'discard':
-      for (const id of m.ids) pending.delete(id);
+      pending.delete(m.id);
       break;
     case 'rollups':
       port?.postMessage({ op: 'rollups', seq: m.seq, rows: rollups.rows() });

@@ -32,8 +32,8 @@ export type ToWorker =
       nowUs: number;
       records: boolean;
     }
-  | { op: 'commit'; ids: number[] }
-  | { op: 'discard'; ids: number[] }
+  | { op: 'commit'; id: number }
+  | { op: 'discard'; id: number }
   | { op: 'rollups'; seq: number };
 
 export interface Decoded {
@@ -94,7 +94,7 @@ export class WorkerSpans implements EncodedSpans {
   discard(): void {
     if (this.settled) return;
     this.settled = true;
-    this.slot.post({ op: 'discard', ids: [this.id] });
+    this.slot.post({ op: 'discard', id: this.id });
   }
 }
 
@@ -144,7 +144,7 @@ class Slot {
     // Decoded by a worker that died since: its spans' rollups are gone with it.
     if (this.dead) this.pool.lost();
     this.holdsRollups = true;
-    this.post({ op: 'commit', ids: [id] });
+    this.post({ op: 'commit', id });
   }
 
   takeRollups(seq: number): Promise<RollupRow[]> {

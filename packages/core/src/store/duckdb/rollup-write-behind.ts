@@ -31,10 +31,20 @@ export interface ProjectHour {
 
 const hourKey = (project: string, hourUs: number) => `${hourUs}\u0000${project}`;
 
-/** The distinct (project, hour) pairs of spans' start times. */
-export function projectHours(spans: readonly SpanRecord[]): ProjectHour[] {
+/** The distinct (project, hour) pairs of spans' start times, after those of `more` (already distinct each). */
+export function projectHours(
+  spans: readonly SpanRecord[],
+  more: readonly (readonly ProjectHour[])[] = [],
+): ProjectHour[] {
   const out: ProjectHour[] = [];
   const seen = new Set<string>();
+  const add = (project: string, hourUs: number) => {
+    const key = hourKey(project, hourUs);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ project, hourUs });
+  };
+  for (const hours of more) for (const h of hours) add(h.project, h.hourUs);
   let lastHour = Number.NaN;
   let lastProject = '';
   for (let i = 0; i < spans.length; i++) {
@@ -44,10 +54,7 @@ export function projectHours(spans: readonly SpanRecord[]): ProjectHour[] {
     if (hourUs === lastHour && s.project === lastProject) continue;
     lastHour = hourUs;
     lastProject = s.project;
-    const key = hourKey(s.project, hourUs);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ project: s.project, hourUs });
+    add(s.project, hourUs);
   }
   return out;
 }

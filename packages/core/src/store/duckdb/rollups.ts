@@ -16,7 +16,7 @@
 import { type DuckDBAppender, type DuckDBConnection, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { SpanRecord } from '../../model/telemetry.js';
 import { sketchKey, sketchKeySql } from './rollup-sketch.js';
-import { tsLit } from './sql.js';
+import { inTransaction, tsLit } from './sql.js';
 
 export const HOUR_US = 3_600_000_000;
 
@@ -476,11 +476,5 @@ export async function compactAfterCommit(
   hours: readonly { project: string; hourUs: number }[],
 ): Promise<void> {
   if (hours.length === 0) return;
-  try {
-    await c.run('BEGIN TRANSACTION');
-    await compactHours(c, hours);
-    await c.run('COMMIT');
-  } catch {
-    await c.run('ROLLBACK').catch(() => {});
-  }
+  await inTransaction(c, () => compactHours(c, hours)).catch(() => {});
 }
