@@ -5,16 +5,16 @@
  * (DuckDB then writes the row group straight into the file instead of through its WAL and a later
  * checkpoint), when the oldest waiting frame is `maxDelayMs` old, or when a query asks (`sync`):
  * every telemetry read waits for the frames acknowledged before it, so the log is invisible to
- * readers. One load at a time, on the loader's own connection: the frames' images are staged in
- * memory (table-sinks.ts), then one transaction moves them into the tables on DuckDB's threads and
- * records the last LSN it holds (`ingest_log_state`), which is what makes replay after a crash
- * exact. A failed load keeps its frames and is retried; they are acknowledged and in the log, so
+ * readers. One load at a time, on the loader's own connection: the frames are read back from the
+ * log, and one transaction inserts their images into the tables on DuckDB's threads (through the
+ * table function of table-sinks.ts) and records the last LSN it holds (`ingest_log_state`), which
+ * is what makes replay after a crash exact. A failed load keeps its frames and is retried; they are acknowledged and in the log, so
  * nothing is lost, and reads report the failure instead of answering without them.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Deadline } from '../../util/deadline.js';
 import type { DurableFrame, FrameLog } from './ingest-log.js';
-import { StagedLoad } from './table-sinks.js';
+import type { ImageScans } from './table-sinks.js';
 
 export interface BulkLoaderOptions {
   /** Start a load once this many span rows wait (default 122,880; the store passes its row group size). */
@@ -25,12 +25,6 @@ export interface BulkLoaderOptions {
    */
   maxDelayMs?: number;
 }
-
-/**
- * Frames appended between flushes into the staging tables (bounds the appenders' buffers) and
- * between yields to the event loop: appends run synchronously on the JS thread.
- */
-const FLUSH_EVERY_FRAMES = 8;
 
 export class BulkLoader {
   private queue: DurableFrame[] = [];
@@ -49,8 +43,9 @@ export class BulkLoader {
   private readonly s = { loads: 0, failedLoads: 0, loadedFrames: 0, lastLoadMs: 0 };
 
   constructor(
-    /** The loader's own connection (staging appenders and load transactions). */
+    /** The loader's own connection (load transactions), where `scans` is registered. */
     private readonly conn: DuckDBConnection,
+    private readonly scans: ImageScans,
     appliedLsn: number,
     /** Where the frames are durable (unset while the log replays into this loader on open, with payloads). */
     private readonly log: () => FrameLog | undefined,
@@ -159,27 +154,21 @@ export class BulkLoader {
     const last = frames[frames.length - 1].lsn;
     let tables = 0;
     for (const f of frames) tables |= f.meta.tables;
-    let staged: StagedLoad | null = null;
+    let id = 0;
     try {
-      staged = await StagedLoad.open(this.conn, tables);
-      for (let i = 0; i < frames.length; i += FLUSH_EVERY_FRAMES) {
-        const group = frames.slice(i, i + FLUSH_EVERY_FRAMES);
-        const log = this.log();
-        const payloads = log ? await log.payloads(group) : group.map((f) => f.payload as Buffer);
-        for (const p of payloads) staged.loadFrame(p);
-        staged.flush();
-        await new Promise<void>((r) => setImmediate(r));
-      }
+      const log = this.log();
+      const payloads = log ? await log.payloads(frames) : frames.map((f) => f.payload as Buffer);
+      id = this.scans.begin(payloads);
       // One transaction, on DuckDB's threads: the rows, and the LSN that makes replay exact.
       await this.conn.run(
-        `BEGIN TRANSACTION;\n${staged.moveSql()}\nUPDATE ingest_log_state SET applied_lsn = ${last};\nCOMMIT`,
+        `BEGIN TRANSACTION;\n${this.scans.insertSql(id, tables)}\nUPDATE ingest_log_state SET applied_lsn = ${last};\nCOMMIT`,
       );
     } catch (e) {
       this.s.failedLoads++;
       await this.conn.run('ROLLBACK').catch(() => {});
       throw e;
     } finally {
-      await staged?.drop().catch(() => {});
+      this.scans.end(id);
     }
     this.applied = last;
     this.s.loads++;

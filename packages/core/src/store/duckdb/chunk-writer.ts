@@ -296,22 +296,33 @@ function nullError(col: ColumnSpec<unknown>): Error {
   return new Error(`NOT NULL constraint failed: column ${col.name ?? '(unnamed)'} has no value`);
 }
 
-/** Copies chunk images of one table into an appender (see the file comment). */
+/** Copies chunk images of one table into data chunks (see the file comment). */
 export class ChunkLoader {
   private chunk: duckdb.DataChunk | null = null;
-  private kinds: ColumnKind[] = [];
+  private readonly kinds: ColumnKind[];
   /** Scratch for a string column's slots while their offsets become pointers. */
   private readonly slots = new Uint32Array(CHUNK_ROWS * 4);
 
-  constructor(private readonly columns: readonly { kind: ColumnKind }[]) {}
+  constructor(columns: readonly { kind: ColumnKind }[]) {
+    this.kinds = columns.map((c) => c.kind);
+  }
 
   /** Appends the image at buf[at..] (its table checked by the caller, who may pass its header); returns its size in bytes. */
   load(appender: DuckDBAppender, buf: Buffer, at: number, info = readImageHeader(buf, at)): number {
     const raw = (appender as unknown as { appender: duckdb.Appender }).appender;
     this.chunk ??= this.createChunk(raw);
+    const bytes = this.fill(this.chunk, buf, at, info);
+    duckdb.append_data_chunk(raw, this.chunk);
+    return bytes;
+  }
+
+  /**
+   * Fills `chunk`, whose columns have the table's types, with the image at buf[at..]; returns its
+   * size in bytes. String bytes are copied into the chunk's vectors, so `buf` may be reused at once.
+   */
+  fill(chunk: duckdb.DataChunk, buf: Buffer, at: number, info = readImageHeader(buf, at)): number {
     if (info.columns !== this.kinds.length)
       throw new Error(`chunk image has ${info.columns} columns, the table has ${this.kinds.length}`);
-    const chunk = this.chunk;
     const n = info.rows;
     duckdb.data_chunk_reset(chunk);
     duckdb.data_chunk_set_size(chunk, n);
@@ -335,7 +346,6 @@ export class ChunkLoader {
         duckdb.copy_data_to_vector_validity(vec, 0, ab, buf.byteOffset + validity, validityBytes(n));
       }
     }
-    duckdb.append_data_chunk(raw, chunk);
     return info.bytes;
   }
 
@@ -367,11 +377,10 @@ export class ChunkLoader {
 
   private createChunk(raw: duckdb.Appender): duckdb.DataChunk {
     const count = duckdb.appender_column_count(raw);
-    if (count !== this.columns.length)
-      throw new Error(`chunk writer has ${this.columns.length} columns, the table has ${count}`);
+    if (count !== this.kinds.length)
+      throw new Error(`chunk writer has ${this.kinds.length} columns, the table has ${count}`);
     const types: duckdb.LogicalType[] = [];
     for (let c = 0; c < count; c++) types.push(duckdb.appender_column_type(raw, c));
-    this.kinds = this.columns.map((c) => c.kind);
     return duckdb.create_data_chunk(types);
   }
 }

@@ -59,7 +59,7 @@ import { compactAfterCommit, compactAll, deleteRollupsBefore, RollupCompactor } 
 import { SpanSeriesCache } from './series-cache.js';
 import { inTransaction, num, type Param, query, tsLit, usCol, values } from './sql.js';
 import { traceIndexRows } from './table-columns.js';
-import { frameMeta, StagedLoad, TABLES } from './table-sinks.js';
+import { frameMeta, ImageScans, TABLES } from './table-sinks.js';
 import * as tq from './telemetry-queries.js';
 import { WriterGate } from './writer-gate.js';
 
@@ -215,8 +215,7 @@ export class DuckDbStore implements Store {
   private async openIngestLog(conn: DuckDBConnection, opts: DuckDbStoreOptions): Promise<void> {
     const applied = num((await query(conn, 'SELECT applied_lsn FROM ingest_log_state'))[0].applied_lsn);
     // Replay on open loads before the log is set: it deletes its segments itself.
-    await StagedLoad.attach(conn);
-    const loader = new BulkLoader(conn, applied, () => this.log, {
+    const loader = new BulkLoader(conn, await ImageScans.register(conn), applied, () => this.log, {
       maxRows: opts.loadRows ?? ROW_GROUP_ROWS,
       maxDelayMs: opts.loadDelayMs,
     });

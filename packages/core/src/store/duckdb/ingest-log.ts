@@ -237,7 +237,8 @@ export class IngestLog implements FrameLog {
       total += span;
       i = j;
     }
-    if (this.readBuf.length < total) this.readBuf = Buffer.allocUnsafeSlow(Math.max(total, this.readBuf.length * 2));
+    // A load reads all its frames at once: room for one load, with some to spare for the next.
+    if (this.readBuf.length < total) this.readBuf = Buffer.allocUnsafeSlow(total + (total >> 3));
     const out = frames.map((f) => f.payload as Buffer);
     for (const r of runs) {
       const first = frames[r.from];
