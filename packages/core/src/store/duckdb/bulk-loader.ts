@@ -13,6 +13,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Deadline } from '../../util/deadline.js';
+import { FrameReader } from './frame-reader.js';
 import type { DurableFrame, FrameLog } from './ingest-log.js';
 import type { ImageScans } from './table-sinks.js';
 
@@ -40,6 +41,8 @@ export class BulkLoader {
   private readonly maxRows: number;
   private readonly maxDelayMs: number;
   private closed = false;
+  /** Read buffers the loads' frame readers share. */
+  private readonly readBuffers: Buffer[] = [];
   private readonly s = { loads: 0, failedLoads: 0, loadedFrames: 0, lastLoadMs: 0 };
 
   constructor(
@@ -148,31 +151,30 @@ export class BulkLoader {
     });
   }
 
-  private async load(frames: readonly DurableFrame[]): Promise<void> {
-    if (frames.length === 0) return;
+  private async load(taken: readonly DurableFrame[]): Promise<void> {
+    if (taken.length === 0) return;
     const t0 = performance.now();
-    const last = frames[frames.length - 1].lsn;
+    const last = taken[taken.length - 1].lsn;
     let tables = 0;
-    for (const f of frames) tables |= f.meta.tables;
-    let id = 0;
+    for (const f of taken) tables |= f.meta.tables;
+    // Streamed from the log's files, a group ahead of DuckDB's scan (frame-reader.ts).
+    const frames = new FrameReader(taken, { pool: this.readBuffers });
+    const { id, sql } = this.scans.begin(frames, tables);
     try {
-      const log = this.log();
-      const payloads = log ? await log.payloads(frames) : frames.map((f) => f.payload as Buffer);
-      id = this.scans.begin(payloads);
+      await frames.ready();
       // One transaction, on DuckDB's threads: the rows, and the LSN that makes replay exact.
-      await this.conn.run(
-        `BEGIN TRANSACTION;\n${this.scans.insertSql(id, tables)}\nUPDATE ingest_log_state SET applied_lsn = ${last};\nCOMMIT`,
-      );
+      await this.conn.run(`BEGIN TRANSACTION;\n${sql}\nUPDATE ingest_log_state SET applied_lsn = ${last};\nCOMMIT`);
     } catch (e) {
       this.s.failedLoads++;
       await this.conn.run('ROLLBACK').catch(() => {});
       throw e;
     } finally {
       this.scans.end(id);
+      await frames.close();
     }
     this.applied = last;
     this.s.loads++;
-    this.s.loadedFrames += frames.length;
+    this.s.loadedFrames += taken.length;
     this.s.lastLoadMs = performance.now() - t0;
     this.log()?.release(last);
   }

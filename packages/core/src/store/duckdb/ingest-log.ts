@@ -19,8 +19,8 @@
  *
  * Writes are serial and batched: appends arriving while a write+fdatasync is in progress go out
  * together in the next one (a second level of group commit). Once durable, a frame is handed to
- * the loader by its place in the file, and read back from there (the page cache) when loaded: the
- * frames waiting for a load take no memory of the process.
+ * the loader by its place in the file, and read back from there (the page cache) when loaded
+ * (frame-reader.ts): the frames waiting for a load take no memory of the process.
  */
 import {
   closeSync,
@@ -35,7 +35,6 @@ import {
   unlinkSync,
   writev,
 } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -99,11 +98,6 @@ export type DurableListener = (frame: DurableFrame) => void;
 export interface FrameLog {
   /** Resolves with the frame's LSN once it is durable (after the listener saw it). */
   append(payload: Buffer, meta: FrameMeta): Promise<number>;
-  /**
-   * The payloads of durable, unreleased frames, in order. Those read from files are views of one
-   * buffer that the next call reuses: copy out (load) before calling again.
-   */
-  payloads(frames: readonly DurableFrame[]): Promise<Buffer[]>;
   /** Frames up to `lsn` are in DuckDB: their space may go. */
   release(lsn: number): void;
   close(): Promise<void>;
@@ -123,17 +117,12 @@ export class MemoryLog implements FrameLog {
     this.onDurable(inMemoryFrame(lsn, payload, meta));
     return lsn;
   }
-  async payloads(frames: readonly DurableFrame[]): Promise<Buffer[]> {
-    return frames.map((f) => f.payload as Buffer);
-  }
   release(): void {}
   async close(): Promise<void> {}
 }
 
 export class IngestLog implements FrameLog {
   private fd = -1;
-  /** Where payloads are read back into (payloads()); grows to the largest run read. */
-  private readBuf = Buffer.alloc(0);
   private current: Segment | null = null;
   private currentBytes = 0;
   private readonly closed: Segment[] = [];
@@ -212,53 +201,6 @@ export class IngestLog implements FrameLog {
       // unlink failed) only has its frames skipped as loaded at the next open.
       unlink(seg.path, () => {});
     }
-  }
-
-  async payloads(frames: readonly DurableFrame[]): Promise<Buffer[]> {
-    // Frames in file order (as loads take them) are read in one run per file, each run into its
-    // own part of the read buffer.
-    const runs: { from: number; to: number; at: number; span: number }[] = [];
-    let total = 0;
-    for (let i = 0; i < frames.length; ) {
-      if (frames[i].payload) {
-        i++;
-        continue;
-      }
-      let j = i + 1;
-      while (
-        j < frames.length &&
-        frames[j].file === frames[i].file &&
-        !frames[j].payload &&
-        frames[j].offset >= frames[j - 1].offset + frames[j - 1].bytes
-      )
-        j++;
-      const span = frames[j - 1].offset + frames[j - 1].bytes - frames[i].offset;
-      runs.push({ from: i, to: j, at: total, span });
-      total += span;
-      i = j;
-    }
-    // A load reads all its frames at once: room for one load, with some to spare for the next.
-    if (this.readBuf.length < total) this.readBuf = Buffer.allocUnsafeSlow(total + (total >> 3));
-    const out = frames.map((f) => f.payload as Buffer);
-    for (const r of runs) {
-      const first = frames[r.from];
-      // Frames were fsynced before they were handed out: reading the file is safe.
-      const fh = await open(first.file, 'r');
-      try {
-        for (let got = 0; got < r.span; ) {
-          const { bytesRead } = await fh.read(this.readBuf, r.at + got, r.span - got, first.offset + got);
-          if (bytesRead === 0) throw new Error(`ingest log ${first.file} ends before frame ${frames[r.to - 1].lsn}`);
-          got += bytesRead;
-        }
-      } finally {
-        await fh.close();
-      }
-      for (let k = r.from; k < r.to; k++) {
-        const at = r.at + frames[k].offset - first.offset;
-        out[k] = this.readBuf.subarray(at, at + frames[k].bytes);
-      }
-    }
-    return out;
   }
 
   /** Waits for writes in progress, then closes the file (appends after this reject). */

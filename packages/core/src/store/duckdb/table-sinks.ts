@@ -16,6 +16,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { ChunkLoader, type ColumnSpec, readImageHeader } from './chunk-writer.js';
+import type { FrameReader } from './frame-reader.js';
 import type { FrameMeta } from './ingest-log.js';
 import {
   AGENT_RUN_COLUMNS,
@@ -66,17 +67,27 @@ interface TableScan {
   loader: ChunkLoader;
 }
 
-/** What a bound `vigil_images(load, table)` reads. */
-interface ScanSource {
-  payloads: readonly Buffer[];
-  table: number;
-  loader: ChunkLoader;
+/**
+ * A load as its scans read it: the frames, streamed once by the scan of its first table (the
+ * lowest id: spans when it has any, by far the most bytes), which copies the images of its other
+ * tables aside for their scans.
+ */
+interface LoadImages {
+  frames: FrameReader;
+  /** The table the frames are streamed for. */
+  first: number;
+  /** Images of the other tables, copied out while the first table's scan walked the frames. */
+  aside: Buffer[][];
 }
 
-/** One execution's scan: the images of one table in a load's payloads, in order. */
-interface ScanState extends ScanSource {
-  /** Next payload, and the byte offset in it. */
-  frame: number;
+/** One execution's scan of one table's images in a load. */
+interface ScanState {
+  load: LoadImages;
+  table: number;
+  loader: ChunkLoader;
+  /** The frame being walked (first table), or the next image aside (others), and the offset in it. */
+  buf: Buffer | null;
+  next: number;
   at: number;
 }
 
@@ -85,7 +96,7 @@ interface ScanState extends ScanSource {
  * loader connection, so stores in one process never see each other's loads.
  */
 export class ImageScans {
-  private readonly loads = new Map<number, readonly Buffer[]>();
+  private readonly loads = new Map<number, LoadImages>();
   private next = 1;
 
   private constructor(private readonly tables: TableScan[]) {}
@@ -110,22 +121,21 @@ export class ImageScans {
     return scans;
   }
 
-  /** Makes a load's payloads readable until `end`; returns its id for `insertSql`. */
-  begin(payloads: readonly Buffer[]): number {
+  /**
+   * Makes a load's frames (whose images are of the tables in a mask of TABLES ids) readable until
+   * `end`; returns its id and the statements inserting its rows, for the caller's transaction.
+   */
+  begin(frames: FrameReader, tables: number): { id: number; sql: string } {
+    const ids = BY_ID.filter((t) => tables & (1 << t.id));
+    if (ids.length === 0) throw new Error('a load without tables');
     const id = this.next++;
-    this.loads.set(id, payloads);
-    return id;
+    this.loads.set(id, { frames, first: ids[0].id, aside: BY_ID.map(() => []) });
+    const sql = ids.map((t) => `INSERT INTO ${t.name} SELECT * FROM ${SCAN}(${id}, ${t.id});`).join('\n');
+    return { id, sql };
   }
 
   end(id: number): void {
     this.loads.delete(id);
-  }
-
-  /** Statements moving a load's rows into the tables in a mask of TABLES ids, for the caller's transaction. */
-  insertSql(id: number, tables: number): string {
-    return BY_ID.filter((t) => tables & (1 << t.id))
-      .map((t) => `INSERT INTO ${t.name} SELECT * FROM ${SCAN}(${id}, ${t.id});`)
-      .join('\n');
   }
 
   private tableFunction(): duckdb.TableFunction {
@@ -137,19 +147,17 @@ export class ImageScans {
       const id = Number(duckdb.get_int64(duckdb.bind_get_parameter(info, 0)));
       const table = duckdb.get_int32(duckdb.bind_get_parameter(info, 1));
       const scan = this.tables[table];
-      const payloads = this.loads.get(id);
-      if (!scan || !payloads) {
+      const load = this.loads.get(id);
+      if (!scan || !load) {
         duckdb.bind_set_error(info, `${SCAN}: no load ${id} with table ${table}`);
         return;
       }
       for (let c = 0; c < scan.types.length; c++) duckdb.bind_add_result_column(info, scan.names[c], scan.types[c]);
-      const source: ScanSource = { payloads, table, loader: scan.loader };
-      duckdb.bind_set_bind_data(info, source);
-      duckdb.bind_set_cardinality(info, rowsOf(payloads, table), true);
+      duckdb.bind_set_bind_data(info, { load, table });
     });
     duckdb.table_function_set_init(tf, (info) => {
-      const source = duckdb.init_get_bind_data(info) as ScanSource;
-      const state: ScanState = { ...source, frame: 0, at: 0 };
+      const { load, table } = duckdb.init_get_bind_data(info) as { load: LoadImages; table: number };
+      const state: ScanState = { load, table, loader: this.tables[table].loader, buf: null, next: 0, at: 0 };
       duckdb.init_set_init_data(info, state);
       // One scanning thread: the chunks come from the JS thread, in order, anyway.
       duckdb.init_set_max_threads(info, 1);
@@ -166,35 +174,30 @@ export class ImageScans {
   }
 }
 
-/** Rows of a table's images in a load's payloads (headers only). */
-function rowsOf(payloads: readonly Buffer[], table: number): number {
-  let rows = 0;
-  for (const buf of payloads)
-    for (let at = 0; at < buf.length; ) {
-      const info = readImageHeader(buf, at);
-      if (info.table === table) rows += info.rows;
-      at += info.bytes;
-    }
-  return rows;
-}
-
 /** Fills `output` with the scan's next image of its table; false once there is none. */
 function fillNext(s: ScanState, output: duckdb.DataChunk): boolean {
-  while (s.frame < s.payloads.length) {
-    const buf = s.payloads[s.frame];
-    if (s.at >= buf.length) {
-      s.frame++;
-      s.at = 0;
-      continue;
-    }
-    const info = readImageHeader(buf, s.at);
-    if (!BY_ID[info.table]) throw new Error(`chunk image for unknown table ${info.table}`);
-    if (info.table !== s.table) {
-      s.at += info.bytes;
-      continue;
-    }
-    s.at += s.loader.fill(output, buf, s.at, info);
+  const { load } = s;
+  if (s.table !== load.first) {
+    const image = load.aside[s.table][s.next++];
+    if (!image) return false;
+    s.loader.fill(output, image, 0);
     return true;
   }
-  return false;
+  for (;;) {
+    if (!s.buf || s.at >= s.buf.length) {
+      s.buf = load.frames.next();
+      s.at = 0;
+      if (!s.buf) return false;
+      continue;
+    }
+    const info = readImageHeader(s.buf, s.at);
+    if (!BY_ID[info.table]) throw new Error(`chunk image for unknown table ${info.table}`);
+    if (info.table === s.table) {
+      s.at += s.loader.fill(output, s.buf, s.at, info);
+      return true;
+    }
+    // The frame's buffer is reused once the reader moves on: the others' scans get a copy.
+    load.aside[info.table].push(Buffer.from(s.buf.subarray(s.at, s.at + info.bytes)));
+    s.at += info.bytes;
+  }
 }
