@@ -15,7 +15,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { Deadline } from '../../util/deadline.js';
 import { FrameReader } from './frame-reader.js';
 import type { DurableFrame, FrameLog } from './ingest-log.js';
-import type { ImageScans } from './table-sinks.js';
+import type { ImageScans, LoadWindow } from './table-sinks.js';
 
 export interface BulkLoaderOptions {
   /** Start a load once this many span rows wait (default 122,880; the store passes its row group size). */
@@ -29,7 +29,13 @@ export interface BulkLoaderOptions {
 
 export class BulkLoader {
   private queue: DurableFrame[] = [];
+  /** Span rows waiting, less those of queue[0] a load already took (`headRows`). */
   private queuedRows = 0;
+  /**
+   * Span rows of queue[0] already in DuckDB: a load takes exactly one row group of spans, so it may
+   * end inside a frame, and the next begins there (ingest_log_state.applied_rows).
+   */
+  private headRows: number;
   private oldestAt = 0;
   private readonly deadline = new Deadline(() => this.schedule(), true);
   private loading: Promise<void> | null = null;
@@ -49,13 +55,14 @@ export class BulkLoader {
     /** The loader's own connection (load transactions), where `scans` is registered. */
     private readonly conn: DuckDBConnection,
     private readonly scans: ImageScans,
-    appliedLsn: number,
+    applied: { lsn: number; rows: number },
     /** Where the frames are durable (unset while the log replays into this loader on open, with payloads). */
     private readonly log: () => FrameLog | undefined,
     opts: BulkLoaderOptions = {},
   ) {
-    this.applied = appliedLsn;
-    this.received = appliedLsn;
+    this.applied = applied.lsn;
+    this.received = applied.lsn;
+    this.headRows = applied.rows;
     this.maxRows = opts.maxRows ?? 122_880;
     this.maxDelayMs = opts.maxDelayMs ?? 5000;
   }
@@ -94,25 +101,35 @@ export class BulkLoader {
     this.closed = true;
   }
 
-  /** Loads frames now (replay on open, with their payloads), in loads of at most maxRows spans each. */
+  /** Loads frames now (replay on open, with their payloads, the first maybe begun: headRows), one row group of spans at a time. */
   async loadNow(frames: DurableFrame[]): Promise<void> {
     for (let i = 0; i < frames.length; ) {
-      const n = this.loadSize(frames, i);
-      await this.load(frames.slice(i, i + n));
-      i += n;
+      const plan = this.plan(frames, i);
+      await this.load(frames.slice(i, i + plan.frames), plan);
+      i += plan.take === Number.POSITIVE_INFINITY ? plan.frames : plan.frames - 1;
     }
   }
 
   /**
-   * Frames from `from` that make one load: until their spans reach maxRows (one row group, written
-   * straight to the file; at least one frame). Capping loads bounds their staging memory when
-   * frames pile up during a slow load.
+   * The load starting at frames[from] (whose first `headRows` span rows are in already): frames
+   * until their spans make one row group (maxRows), the last of them taken only up to it. Exactly
+   * one row group: DuckDB writes it straight to the file, and no small row group is left beside it
+   * for a checkpoint to merge (a checkpoint's vacuum rewrote ~120k spans each time, measured:
+   * seconds of DuckDB's time and a few hundred MB). Fewer spans wait: all of them.
    */
-  private loadSize(frames: readonly DurableFrame[], from: number): number {
-    let rows = 0;
-    let i = from;
-    while (i < frames.length && (rows < this.maxRows || i === from)) rows += frames[i++].meta.rows;
-    return i - from;
+  private plan(frames: readonly DurableFrame[], from: number): LoadWindow {
+    const skip = this.headRows;
+    // Span rows taken before frame i (of the first frame, those after `skip`).
+    let rows = -skip;
+    for (let i = from; i < frames.length; i++) {
+      const r = frames[i].meta.rows;
+      if (rows + r >= this.maxRows) {
+        const end = this.maxRows - rows;
+        return { frames: i - from + 1, skip, take: end >= r ? Number.POSITIVE_INFINITY : end };
+      }
+      rows += r;
+    }
+    return { frames: frames.length - from, skip, take: Number.POSITIVE_INFINITY };
   }
 
   private schedule(): void {
@@ -127,20 +144,21 @@ export class BulkLoader {
 
   private start(): void {
     this.deadline.clear();
-    const n = this.loadSize(this.queue, 0);
-    const taken = this.queue.slice(0, n);
-    this.queue = this.queue.slice(n);
-    let rows = 0;
-    for (const f of taken) rows += f.meta.rows;
+    const plan = this.plan(this.queue, 0);
+    const taken = this.queue.slice(0, plan.frames);
+    const whole = plan.take === Number.POSITIVE_INFINITY;
+    const rows = this.rowsOf(taken, plan);
+    // A frame the load ends inside stays first in the queue, for the next load.
+    this.queue = this.queue.slice(whole ? plan.frames : plan.frames - 1);
     this.queuedRows -= rows;
-    this.loading = this.load(taken).then(
+    this.loading = this.load(taken, plan).then(
       () => {
         this.lastError = null;
       },
       (err) => {
         // Put the frames back in front (anything added meanwhile has higher LSNs) and retry later.
         this.lastError = err;
-        this.queue = taken.concat(this.queue);
+        this.queue = (whole ? taken : taken.slice(0, -1)).concat(this.queue);
         this.queuedRows += rows;
         this.oldestAt = performance.now();
       },
@@ -151,19 +169,33 @@ export class BulkLoader {
     });
   }
 
-  private async load(taken: readonly DurableFrame[]): Promise<void> {
+  /** Span rows a load takes. */
+  private rowsOf(frames: readonly DurableFrame[], plan: LoadWindow): number {
+    let rows = -plan.skip;
+    for (let i = 0; i < frames.length - 1; i++) rows += frames[i].meta.rows;
+    const last = frames[frames.length - 1];
+    return rows + (plan.take === Number.POSITIVE_INFINITY ? last.meta.rows : plan.take);
+  }
+
+  private async load(taken: readonly DurableFrame[], plan: LoadWindow): Promise<void> {
     if (taken.length === 0) return;
     const t0 = performance.now();
-    const last = taken[taken.length - 1].lsn;
+    const whole = plan.take === Number.POSITIVE_INFINITY;
+    // What is in DuckDB after this load: every frame up to `lsn`, and `rows` spans of the next.
+    const lsn = taken[taken.length - 1].lsn - (whole ? 0 : 1);
+    const rows = whole ? 0 : plan.take;
     let tables = 0;
     for (const f of taken) tables |= f.meta.tables;
     // Streamed from the log's files, a group ahead of DuckDB's scan (frame-reader.ts).
     const frames = new FrameReader(taken, { pool: this.readBuffers });
-    const { id, sql } = this.scans.begin(frames, tables);
+    const { id, sql } = this.scans.begin(frames, tables, plan);
     try {
       await frames.ready();
-      // One transaction, on DuckDB's threads: the rows, and the LSN that makes replay exact.
-      await this.conn.run(`BEGIN TRANSACTION;\n${sql}\nUPDATE ingest_log_state SET applied_lsn = ${last};\nCOMMIT`);
+      // One transaction, on DuckDB's threads: the rows, and where they end in the log, which is
+      // what makes replay exact.
+      await this.conn.run(
+        `BEGIN TRANSACTION;\n${sql}\nUPDATE ingest_log_state SET applied_lsn = ${lsn}, applied_rows = ${rows};\nCOMMIT`,
+      );
     } catch (e) {
       this.s.failedLoads++;
       await this.conn.run('ROLLBACK').catch(() => {});
@@ -172,10 +204,11 @@ export class BulkLoader {
       this.scans.end(id);
       await frames.close();
     }
-    this.applied = last;
+    this.applied = lsn;
+    this.headRows = rows;
     this.s.loads++;
-    this.s.loadedFrames += taken.length;
+    this.s.loadedFrames += whole ? taken.length : taken.length - 1;
     this.s.lastLoadMs = performance.now() - t0;
-    this.log()?.release(last);
+    this.log()?.release(lsn);
   }
 }

@@ -302,6 +302,8 @@ export class ChunkLoader {
   private readonly kinds: ColumnKind[];
   /** Scratch for a string column's slots while their offsets become pointers. */
   private readonly slots = new Uint32Array(CHUNK_ROWS * 4);
+  /** Scratch for shifted validity bits. */
+  private readonly bits = new Uint8Array(validityBytes(CHUNK_ROWS));
 
   constructor(columns: readonly { kind: ColumnKind }[]) {
     this.kinds = columns.map((c) => c.kind);
@@ -317,15 +319,26 @@ export class ChunkLoader {
   }
 
   /**
-   * Fills `chunk`, whose columns have the table's types, with the image at buf[at..]; returns its
-   * size in bytes. String bytes are copied into the chunk's vectors, so `buf` may be reused at once.
+   * Fills `chunk`, whose columns have the table's types, with rows [from, to) of the image at
+   * buf[at..] (all of them by default); returns the image's size in bytes. String bytes are copied
+   * into the chunk's vectors, so `buf` may be reused at once.
    */
-  fill(chunk: duckdb.DataChunk, buf: Buffer, at: number, info = readImageHeader(buf, at)): number {
+  fill(
+    chunk: duckdb.DataChunk,
+    buf: Buffer,
+    at: number,
+    info = readImageHeader(buf, at),
+    from = 0,
+    to = info.rows,
+  ): number {
     if (info.columns !== this.kinds.length)
       throw new Error(`chunk image has ${info.columns} columns, the table has ${this.kinds.length}`);
+    if (!(from >= 0 && from < to && to <= info.rows))
+      throw new RangeError(`rows ${from}..${to} of an image of ${info.rows}`);
     const n = info.rows;
+    const count = to - from;
     duckdb.data_chunk_reset(chunk);
-    duckdb.data_chunk_set_size(chunk, n);
+    duckdb.data_chunk_set_size(chunk, count);
     const ab = buf.buffer as ArrayBuffer;
     let p = at + HEADER_BYTES;
     for (let c = 0; c < this.kinds.length; c++) {
@@ -333,20 +346,35 @@ export class ChunkLoader {
       const flags = buf.readUInt32LE(p);
       const arenaBytes = buf.readUInt32LE(p + 4);
       const data = p + COLUMN_HEADER_BYTES;
-      const dataBytes = n * width(kind);
-      const validity = data + pad8(dataBytes);
+      const w = width(kind);
+      const validity = data + pad8(n * w);
       const arena = validity + validityBytes(n);
       p = arena + pad8(arenaBytes);
       if (p > at + info.bytes) throw new Error('chunk image: column past its end');
       const vec = duckdb.data_chunk_get_vector(chunk, c);
-      if (kind === 'varchar' && arenaBytes > 0) this.loadStrings(vec, buf, data, n, arena, arenaBytes);
-      else duckdb.copy_data_to_vector(vec, 0, ab, buf.byteOffset + data, dataBytes);
+      const first = data + from * w;
+      if (kind === 'varchar' && arenaBytes > 0) this.loadStrings(vec, buf, first, count, arena, arenaBytes);
+      else duckdb.copy_data_to_vector(vec, 0, ab, buf.byteOffset + first, count * w);
       if (flags & HAS_NULLS) {
         duckdb.vector_ensure_validity_writable(vec);
-        duckdb.copy_data_to_vector_validity(vec, 0, ab, buf.byteOffset + validity, validityBytes(n));
+        if (from === 0) duckdb.copy_data_to_vector_validity(vec, 0, ab, buf.byteOffset + validity, validityBytes(n));
+        else {
+          const bits = this.shiftedValidity(buf, validity, from, count);
+          duckdb.copy_data_to_vector_validity(vec, 0, bits.buffer as ArrayBuffer, 0, validityBytes(count));
+        }
       }
     }
     return info.bytes;
+  }
+
+  /** Validity bits of rows [from, from + count) moved to start at bit 0 (a split image: bulk-loader.ts). */
+  private shiftedValidity(buf: Buffer, validity: number, from: number, count: number): Uint8Array {
+    const out = this.bits.fill(0, 0, validityBytes(count));
+    for (let i = 0; i < count; i++) {
+      const src = from + i;
+      if (buf[validity + (src >> 3)] & (1 << (src & 7))) out[i >> 3] |= 1 << (i & 7);
+    }
+    return out;
   }
 
   private loadStrings(

@@ -99,6 +99,75 @@ describe('DuckDbStore specifics', () => {
     }
   });
 
+  test('loads of exactly loadRows spans end inside frames; after kill -9 the rest of a begun frame loads once', () => {
+    const path = join(root, 'split', 'vigil.duckdb');
+    // Two commits of 700 spans; the first load takes the first frame and 300 spans of the second
+    // (its other tables' rows whole), then the child dies: the reopened store must load exactly the
+    // second frame's last 400 spans and nothing else of it again.
+    const child = `
+      import { DuckDbStore } from ${JSON.stringify(new URL('./duckdb-store.ts', import.meta.url).pathname)};
+      const s = await DuckDbStore.open(${JSON.stringify(path)}, { rollupFlushMs: 0, loadRows: 1000, loadDelayMs: 600_000 });
+      for (let b = 0; b < 2; b++) {
+        const a = s.appender();
+        const spans = [];
+        for (let i = 0; i < 700; i++) spans.push({
+          project: 'k', traceId: String(b).padStart(32, 'a'), spanId: String(b * 1000 + i).padStart(16, '0'),
+          parentSpanId: i % 7 ? null : 'p' + i, serviceName: 's', name: 'n' + i, kind: i % 2 ? 'agent' : 'llm',
+          startUs: 1.7e15 + i, endUs: 1.7e15 + i + 5, status: 'ok', statusMessage: i % 11 ? null : 'm' + i,
+          model: 'm', provider: null, inputTokens: i, outputTokens: 1, costUsd: 0.5, agentId: null, agentName: null,
+          agentVersion: null, sessionId: null, userId: null, attributes: { i }, events: [], input: null, output: null });
+        a.spans(spans);
+        a.agentRunEnds(spans.filter((x) => x.kind === 'agent').map((x) => ({ project: 'k', spanId: x.spanId })));
+        a.metrics([{ project: 'k', name: 'x', type: 'gauge', unit: '', timeUs: 1.7e15 + b, value: b, histogram: null, labels: {}, serviceName: 's' }]);
+        await a.commit();
+      }
+      while (s.loader.stats().loads < 1) await new Promise((r) => setTimeout(r, 5));
+      console.log('loaded', JSON.stringify(s.loader.stats()));
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    const r = spawnSync(
+      process.execPath,
+      ['--conditions=vigil-source', '--import', 'tsx', '--input-type=module', '-e', child],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(r.signal, 'SIGKILL', r.stderr);
+    assert.match(r.stdout, /loaded/);
+    return (async () => {
+      const { DuckDBInstance } = await import('@duckdb/node-api');
+      const counts = async () => {
+        const inst = await DuckDBInstance.create(path);
+        const c = await inst.connect();
+        const k = (
+          await c.runAndReadAll(`SELECT (SELECT count(*) FROM spans)::INTEGER, (SELECT count(DISTINCT span_id) FROM spans)::INTEGER,
+            (SELECT count(*) FROM trace_index)::INTEGER, (SELECT count(*) FROM agent_run_ends)::INTEGER,
+            (SELECT count(*) FROM metrics)::INTEGER, (SELECT applied_rows FROM ingest_log_state)::INTEGER`)
+        ).getRows()[0];
+        c.closeSync();
+        inst.closeSync();
+        return k;
+      };
+      // What the first load left: 1000 spans, both frames' other rows, 300 spans of frame 2 applied.
+      assert.deepEqual(await counts(), [1000, 1000, 2, 700, 2, 300]);
+      const s = await DuckDbStore.open(path);
+      try {
+        for (let b = 0; b < 2; b++) {
+          const spans = await s.getTrace('k', String(b).padStart(32, 'a'));
+          assert.equal(spans.length, 700, `trace ${b}`);
+          // Nullable columns across the split (row 300 is not on a byte of the validity bits).
+          for (const x of spans) {
+            const i = Number(x.name.slice(1));
+            assert.equal(x.parentSpanId, i % 7 ? null : `p${i}`);
+            assert.equal(x.statusMessage, i % 11 ? null : `m${i}`);
+            assert.deepEqual(x.attributes, { i });
+          }
+        }
+      } finally {
+        await s.close();
+      }
+      assert.deepEqual(await counts(), [1400, 1400, 2, 700, 2, 0]);
+    })();
+  });
+
   test('a failed bulk load keeps every acknowledged row: reads report it, the retry loads them once', async () => {
     const path = join(root, 'retry', 'vigil.duckdb');
     const s = await DuckDbStore.open(path, { loadDelayMs: 600_000 });
@@ -202,7 +271,7 @@ describe('DuckDbStore specifics', () => {
     inst.closeSync();
     assert.deepEqual(
       rows.map((r) => r[0]),
-      [1, 2, 3, 4, 5, 6, 7, 8],
+      [1, 2, 3, 4, 5, 6, 7, 8, 9],
     );
   });
 

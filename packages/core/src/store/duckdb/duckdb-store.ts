@@ -213,9 +213,11 @@ export class DuckDbStore implements Store {
 
   /** Opens the ingest log, loading what a crash left in it, and starts the bulk loader. */
   private async openIngestLog(conn: DuckDBConnection, opts: DuckDbStoreOptions): Promise<void> {
-    const applied = num((await query(conn, 'SELECT applied_lsn FROM ingest_log_state'))[0].applied_lsn);
+    const [state] = await query(conn, 'SELECT applied_lsn, applied_rows FROM ingest_log_state');
+    const applied = num(state.applied_lsn);
     // Replay on open loads before the log is set: it deletes its segments itself.
-    const loader = new BulkLoader(conn, await ImageScans.register(conn), applied, () => this.log, {
+    const scans = await ImageScans.register(conn);
+    const loader = new BulkLoader(conn, scans, { lsn: applied, rows: num(state.applied_rows) }, () => this.log, {
       maxRows: opts.loadRows ?? ROW_GROUP_ROWS,
       maxDelayMs: opts.loadDelayMs,
     });

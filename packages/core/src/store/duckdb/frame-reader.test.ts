@@ -16,9 +16,15 @@ const payload = (i: number) => Buffer.from(`frame ${i} `.repeat(1 + (i % 5)));
 /** `count` frames appended to a fresh log with small segments, as the loader gets them. */
 async function framesInLog(count: number, segmentBytes = 300) {
   const durable: DurableFrame[] = [];
-  const log = await IngestLog.open(join(root, `log-${n++}`), 0, async () => {}, (f) => durable.push(f), {
-    segmentBytes,
-  });
+  const log = await IngestLog.open(
+    join(root, `log-${n++}`),
+    0,
+    async () => {},
+    (f) => durable.push(f),
+    {
+      segmentBytes,
+    },
+  );
   for (let i = 0; i < count; i++) await log.append(payload(i), { rows: 1, tables: 1 });
   await log.close();
   return durable;
@@ -31,7 +37,10 @@ describe('FrameReader', () => {
     const frames = await framesInLog(40);
     assert.ok(new Set(frames.map((f) => f.file)).size > 4, 'frames spread over segments');
     for (const groupBytes of [1, 64, 500, 1 << 20]) assert.deepEqual(await readBack(frames, groupBytes), texts(0, 40));
-    assert.deepEqual(await readBack([frames[9], frames[2], frames[30]], 64), [9, 2, 30].map((i) => payload(i).toString()));
+    assert.deepEqual(
+      await readBack([frames[9], frames[2], frames[30]], 64),
+      [9, 2, 30].map((i) => payload(i).toString()),
+    );
   });
 
   test('frames that came with their payload (replay, memory log) are not read; mixed with file frames', async () => {
@@ -68,7 +77,10 @@ describe('FrameReader', () => {
     }
     assert.deepEqual(got, texts(0, 12));
     assert.equal(again.syncReads, 0);
-    assert.ok(pool.every((b) => kept.has(b)), 'no buffer allocated');
+    assert.ok(
+      pool.every((b) => kept.has(b)),
+      'no buffer allocated',
+    );
     await again.close();
   });
 

@@ -175,4 +175,11 @@ CREATE TABLE alerts (
 ALTER TABLE trace_index ADD COLUMN trace_key BIGINT;
 UPDATE trace_index SET trace_key = ${TRACE_KEY_SQL('trace_id')};`,
   },
+  {
+    version: 9,
+    name: 'ingest-log-applied-rows',
+    // A bulk load takes exactly one row group of spans, so it may end inside a frame: the spans of
+    // frame applied_lsn + 1 already loaded (bulk-loader.ts).
+    sql: 'ALTER TABLE ingest_log_state ADD COLUMN applied_rows BIGINT DEFAULT 0; UPDATE ingest_log_state SET applied_rows = 0;',
+  },
 ];

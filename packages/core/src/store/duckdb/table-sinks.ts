@@ -78,6 +78,21 @@ interface LoadImages {
   first: number;
   /** Images of the other tables, copied out while the first table's scan walked the frames. */
   aside: Buffer[][];
+  /** The load's frames, the first table's rows an earlier load took from the first, and those this one takes from the last. */
+  window: LoadWindow;
+}
+
+/**
+ * Which of the first table's rows a load takes: a load may begin and end inside a frame
+ * (bulk-loader.ts: a load is exactly one row group of spans). A frame an earlier load began
+ * (`skip` > 0) gave that load its other tables' rows too.
+ */
+export interface LoadWindow {
+  frames: number;
+  /** The first table's rows of the first frame an earlier load took. */
+  skip: number;
+  /** The first table's rows of the last frame this load takes, counted from its start (all: Infinity). */
+  take: number;
 }
 
 /** One execution's scan of one table's images in a load. */
@@ -89,6 +104,9 @@ interface ScanState {
   buf: Buffer | null;
   next: number;
   at: number;
+  /** First table: the frame being walked (its index in the load), and its rows of that table passed so far. */
+  frame: number;
+  row: number;
 }
 
 /**
@@ -125,11 +143,11 @@ export class ImageScans {
    * Makes a load's frames (whose images are of the tables in a mask of TABLES ids) readable until
    * `end`; returns its id and the statements inserting its rows, for the caller's transaction.
    */
-  begin(frames: FrameReader, tables: number): { id: number; sql: string } {
+  begin(frames: FrameReader, tables: number, window: LoadWindow): { id: number; sql: string } {
     const ids = BY_ID.filter((t) => tables & (1 << t.id));
     if (ids.length === 0) throw new Error('a load without tables');
     const id = this.next++;
-    this.loads.set(id, { frames, first: ids[0].id, aside: BY_ID.map(() => []) });
+    this.loads.set(id, { frames, first: ids[0].id, aside: BY_ID.map(() => []), window });
     const sql = ids.map((t) => `INSERT INTO ${t.name} SELECT * FROM ${SCAN}(${id}, ${t.id});`).join('\n');
     return { id, sql };
   }
@@ -157,7 +175,16 @@ export class ImageScans {
     });
     duckdb.table_function_set_init(tf, (info) => {
       const { load, table } = duckdb.init_get_bind_data(info) as { load: LoadImages; table: number };
-      const state: ScanState = { load, table, loader: this.tables[table].loader, buf: null, next: 0, at: 0 };
+      const state: ScanState = {
+        load,
+        table,
+        loader: this.tables[table].loader,
+        buf: null,
+        next: 0,
+        at: 0,
+        frame: -1,
+        row: 0,
+      };
       duckdb.init_set_init_data(info, state);
       // One scanning thread: the chunks come from the JS thread, in order, anyway.
       duckdb.init_set_max_threads(info, 1);
@@ -174,7 +201,7 @@ export class ImageScans {
   }
 }
 
-/** Fills `output` with the scan's next image of its table; false once there is none. */
+/** Fills `output` with the scan's next image of its table (or the part of it the load takes); false once there is none. */
 function fillNext(s: ScanState, output: duckdb.DataChunk): boolean {
   const { load } = s;
   if (s.table !== load.first) {
@@ -183,21 +210,35 @@ function fillNext(s: ScanState, output: duckdb.DataChunk): boolean {
     s.loader.fill(output, image, 0);
     return true;
   }
+  const { window } = load;
   for (;;) {
     if (!s.buf || s.at >= s.buf.length) {
       s.buf = load.frames.next();
       s.at = 0;
+      s.frame++;
+      s.row = 0;
       if (!s.buf) return false;
       continue;
     }
     const info = readImageHeader(s.buf, s.at);
     if (!BY_ID[info.table]) throw new Error(`chunk image for unknown table ${info.table}`);
-    if (info.table === s.table) {
-      s.at += s.loader.fill(output, s.buf, s.at, info);
-      return true;
+    const begun = s.frame === 0 && window.skip > 0;
+    if (info.table !== s.table) {
+      // The frame's buffer is reused once the reader moves on: the others' scans get a copy. A
+      // frame an earlier load began gave it these rows.
+      if (!begun) load.aside[info.table].push(Buffer.from(s.buf.subarray(s.at, s.at + info.bytes)));
+      s.at += info.bytes;
+      continue;
     }
-    // The frame's buffer is reused once the reader moves on: the others' scans get a copy.
-    load.aside[info.table].push(Buffer.from(s.buf.subarray(s.at, s.at + info.bytes)));
-    s.at += info.bytes;
+    const from = Math.max(0, (begun ? window.skip : 0) - s.row);
+    const end = s.frame === window.frames - 1 ? window.take : Number.POSITIVE_INFINITY;
+    const to = Math.min(info.rows, end - s.row);
+    s.row += info.rows;
+    if (from >= to) {
+      s.at += info.bytes;
+      continue;
+    }
+    s.at += s.loader.fill(output, s.buf, s.at, info, from, to);
+    return true;
   }
 }
