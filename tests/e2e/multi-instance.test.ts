@@ -2,7 +2,7 @@
  * Several `vigil serve` processes sharing one PostgreSQL: ingest into one, read from the other,
  * same projects and keys; background jobs run on exactly one instance (the holder of the leader
  * advisory lock) and move to a survivor within 30 s when that process is SIGKILLed.
- * Runs against the local PostgreSQL in a fresh schema, dropped afterwards. Ports 41600-41699.
+ * Runs against the local PostgreSQL in a fresh schema, dropped afterwards.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +13,6 @@ import { auth, getJson, randomHex, startVigil, tempDir, type VigilProcess } from
 import { nowNs, otlpJsonSpans } from './otlp-fixtures.js';
 
 const PG = process.env.VIGIL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const PORT_BASE = 41600 + Math.floor(Math.random() * 20) * 4;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor<T>(what: string, fn: () => Promise<T | null>, timeoutMs: number): Promise<T> {
@@ -45,15 +44,11 @@ describe('several vigil serve instances on one PostgreSQL', () => {
 
   before(async () => {
     // The first instance migrates and bootstraps; the others start together afterwards.
-    servers.push(await startVigil({ dataDir: dirs[0].path, args: ['--store', storeUrl, '--port', String(PORT_BASE)] }));
+    servers.push(await startVigil({ dataDir: dirs[0].path, args: ['--store', storeUrl] }));
     assert.ok(servers[0].printedKey, servers[0].stdout());
     key = servers[0].printedKey as string;
     servers.push(
-      ...(await Promise.all(
-        [1, 2].map((i) =>
-          startVigil({ dataDir: dirs[i].path, args: ['--store', storeUrl, '--port', String(PORT_BASE + i)] }),
-        ),
-      )),
+      ...(await Promise.all([1, 2].map((i) => startVigil({ dataDir: dirs[i].path, args: ['--store', storeUrl] })))),
     );
   });
 
