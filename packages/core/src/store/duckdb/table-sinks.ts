@@ -10,8 +10,9 @@
  * twice, into the appender's transaction and then the table, updating statistics) and held a row
  * group of rows in DuckDB's memory. Instead a load runs `INSERT INTO t SELECT * FROM
  * vigil_images(load, table)` on DuckDB's threads; the function's scan asks the JS thread for one
- * chunk at a time, and filling a chunk from an image is a few memcpys per column. The images stay
- * in the load's buffers (the ingest log's read-back) until its transaction ends.
+ * chunk at a time, and filling a chunk from an image is a few memcpys per column. The frames stream
+ * from the log (frame-reader.ts) as the first table's scan asks for them; it copies the other
+ * tables' images aside for their scans, which follow in the same transaction.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
