@@ -5,11 +5,14 @@
  * (DuckDB then writes the row group straight into the file instead of through its WAL and a later
  * checkpoint), when the oldest waiting frame is `maxDelayMs` old, or when a query asks (`sync`):
  * every telemetry read waits for the frames acknowledged before it, so the log is invisible to
- * readers. One load at a time, on the loader's own connection: the frames are read back from the
- * log, and one transaction inserts their images into the tables on DuckDB's threads (through the
- * table function of table-sinks.ts) and records the last LSN it holds (`ingest_log_state`), which
- * is what makes replay after a crash exact. A failed load keeps its frames and is retried; they are acknowledged and in the log, so
- * nothing is lost, and reads report the failure instead of answering without them.
+ * readers. A load takes exactly one row group of spans (fewer only when fewer wait), so it may end
+ * inside a frame (see plan). One load at a time, on the loader's own connection: the frames are
+ * streamed back from the log (frame-reader.ts), and one transaction inserts their images into the
+ * tables on DuckDB's threads (through the table function of table-sinks.ts) and records where in
+ * the log it ends (`ingest_log_state`: the last whole frame and the spans of the next one), which
+ * is what makes replay after a crash exact. A failed load keeps its frames and is retried; they
+ * are acknowledged and in the log, so nothing is lost, and reads report the failure instead of
+ * answering without them.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Deadline } from '../../util/deadline.js';
