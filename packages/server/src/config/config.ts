@@ -90,8 +90,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   webDir: '',
   logLevel: 'warn',
   retryAfterS: 1,
-  // Un-checkpointed rows sit in memory until the next checkpoint: 64 MB bounds that share.
-  duckdbCheckpoint: '64MB',
+  // Un-checkpointed rows sit in memory until the next checkpoint: 16 MB bounds that share (the
+  // measurements: DuckDbStoreOptions.checkpointThreshold).
+  duckdbCheckpoint: '16MB',
   corsOrigins: '',
   duckdbMemoryLimit: '',
   // DuckDB's own limit (80% of RAM) lets its block cache grow with the database file (peak RSS
@@ -211,7 +212,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'duckdb-checkpoint',
     env: 'VIGIL_DUCKDB_CHECKPOINT',
     kind: 'string',
-    description: 'DuckDB WAL size that triggers a checkpoint (bounds memory; e.g. 64MB)',
+    description: 'DuckDB WAL size that triggers a checkpoint (bounds memory; e.g. 16MB)',
   },
   {
     key: 'duckdbMemoryLimit',

@@ -77,9 +77,11 @@ export interface DuckDbStoreOptions {
    */
   cacheMemoryBytes?: number;
   /**
-   * WAL size that triggers a checkpoint (default "64MB", DuckDB's own is 16MB). Committed rows
-   * stay in memory until checkpointed, so this bounds memory; each checkpoint rewrites the table's
-   * open row group, so much smaller values cost more CPU under steady ingest.
+   * WAL size that triggers a checkpoint (default "16MB", DuckDB's own). Rows committed in small
+   * transactions (trace_index, agent_run_ends, rollups) stay in memory until checkpointed, so this
+   * bounds memory. Since loads are exactly one row group (bulk-loader.ts), a checkpoint has no spans
+   * to rewrite and is cheap: measured at 4 connections over 60 s, 16MB against 64MB kept
+   * throughput (112.8k / 113.0k spans/s) and the peak RSS went from 525-529 to 475-504 MB.
    */
   checkpointThreshold?: string;
   /**
@@ -161,7 +163,7 @@ export class DuckDbStore implements Store {
     const budget = !opts.memoryLimit && opts.cacheMemoryBytes ? new MemoryBudget(opts.cacheMemoryBytes) : null;
     if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
     else if (budget) config.memory_limit = budget.initial;
-    config.checkpoint_threshold = opts.checkpointThreshold ?? '64MB';
+    config.checkpoint_threshold = opts.checkpointThreshold ?? '16MB';
     // Memory under steady ingest: DuckDB's allocator hands freed memory back sooner (its default
     // keeps 128 MB), and a bulk insert buffers one row group before writing, not five.
     config.allocator_flush_threshold = '16MB';
