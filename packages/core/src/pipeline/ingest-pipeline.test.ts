@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { SpanRecord } from '../model/telemetry.js';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.js';
+import { runUntilKilled } from '../testing/run-until-killed.js';
 import { type CommittedBatch, type FlushInfo, IngestPipeline, QueueFullError } from './ingest-pipeline.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vigil-pipeline-'));
@@ -192,13 +192,7 @@ describe('IngestPipeline', () => {
       p.submit({ spans: mk(99) });
       process.kill(process.pid, 'SIGKILL');
     `;
-    const r = spawnSync(
-      process.execPath,
-      ['--conditions=vigil-source', '--import', 'tsx', '--input-type=module', '-e', child],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    assert.equal(r.signal, 'SIGKILL', r.stderr);
-    assert.match(r.stdout, /acked 30/);
+    assert.match(runUntilKilled(child), /acked 30/);
     return (async () => {
       const store = await DuckDbStore.open(path);
       try {

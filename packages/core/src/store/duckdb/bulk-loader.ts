@@ -20,6 +20,14 @@ import { FrameReader } from './frame-reader.js';
 import type { DurableFrame, FrameLog } from './ingest-log.js';
 import type { ImageScans, LoadWindow } from './table-sinks.js';
 
+/** A load: its window of the frames, and the span rows it takes. */
+interface LoadPlan extends LoadWindow {
+  rows: number;
+}
+
+/** Whether a load takes all of its last frame (else the next load begins inside it). */
+const takesLastWhole = (w: LoadWindow) => w.take === Number.POSITIVE_INFINITY;
+
 export interface BulkLoaderOptions {
   /** Start a load once this many span rows wait (default 122,880; the store passes its row group size). */
   maxRows?: number;
@@ -109,7 +117,7 @@ export class BulkLoader {
     for (let i = 0; i < frames.length; ) {
       const plan = this.plan(frames, i);
       await this.load(frames.slice(i, i + plan.frames), plan);
-      i += plan.take === Number.POSITIVE_INFINITY ? plan.frames : plan.frames - 1;
+      i += takesLastWhole(plan) ? plan.frames : plan.frames - 1;
     }
   }
 
@@ -120,7 +128,7 @@ export class BulkLoader {
    * for a checkpoint to merge (a checkpoint's vacuum rewrote ~120k spans each time, measured:
    * seconds of DuckDB's time and a few hundred MB). Fewer spans wait: all of them.
    */
-  private plan(frames: readonly DurableFrame[], from: number): LoadWindow {
+  private plan(frames: readonly DurableFrame[], from: number): LoadPlan {
     const skip = this.headRows;
     // Span rows taken before frame i (of the first frame, those after `skip`).
     let rows = -skip;
@@ -128,11 +136,12 @@ export class BulkLoader {
       const r = frames[i].meta.rows;
       if (rows + r >= this.maxRows) {
         const end = this.maxRows - rows;
-        return { frames: i - from + 1, skip, take: end >= r ? Number.POSITIVE_INFINITY : end };
+        const take = end >= r ? Number.POSITIVE_INFINITY : end;
+        return { frames: i - from + 1, skip, take, rows: rows + Math.min(end, r) };
       }
       rows += r;
     }
-    return { frames: frames.length - from, skip, take: Number.POSITIVE_INFINITY };
+    return { frames: frames.length - from, skip, take: Number.POSITIVE_INFINITY, rows };
   }
 
   private schedule(): void {
@@ -148,9 +157,9 @@ export class BulkLoader {
   private start(): void {
     this.deadline.clear();
     const plan = this.plan(this.queue, 0);
+    const { rows } = plan;
     const taken = this.queue.slice(0, plan.frames);
-    const whole = plan.take === Number.POSITIVE_INFINITY;
-    const rows = this.rowsOf(taken, plan);
+    const whole = takesLastWhole(plan);
     // A frame the load ends inside stays first in the queue, for the next load.
     this.queue = this.queue.slice(whole ? plan.frames : plan.frames - 1);
     this.queuedRows -= rows;
@@ -172,18 +181,10 @@ export class BulkLoader {
     });
   }
 
-  /** Span rows a load takes. */
-  private rowsOf(frames: readonly DurableFrame[], plan: LoadWindow): number {
-    let rows = -plan.skip;
-    for (let i = 0; i < frames.length - 1; i++) rows += frames[i].meta.rows;
-    const last = frames[frames.length - 1];
-    return rows + (plan.take === Number.POSITIVE_INFINITY ? last.meta.rows : plan.take);
-  }
-
   private async load(taken: readonly DurableFrame[], plan: LoadWindow): Promise<void> {
     if (taken.length === 0) return;
     const t0 = performance.now();
-    const whole = plan.take === Number.POSITIVE_INFINITY;
+    const whole = takesLastWhole(plan);
     // What is in DuckDB after this load: every frame up to `lsn`, and `rows` spans of the next.
     const lsn = taken[taken.length - 1].lsn - (whole ? 0 : 1);
     const rows = whole ? 0 : plan.take;

@@ -311,8 +311,8 @@ export class ChunkLoader {
 
   /** Appends the image at buf[at..] (its table checked by the caller, who may pass its header); returns its size in bytes. */
   load(appender: DuckDBAppender, buf: Buffer, at: number, info = readImageHeader(buf, at)): number {
-    const raw = (appender as unknown as { appender: duckdb.Appender }).appender;
-    this.chunk ??= this.createChunk(raw);
+    const raw = rawAppender(appender);
+    this.chunk ??= this.createChunk(appender);
     const bytes = this.fill(this.chunk, buf, at, info);
     duckdb.append_data_chunk(raw, this.chunk);
     return bytes;
@@ -403,14 +403,23 @@ export class ChunkLoader {
     duckdb.copy_data_to_vector(vec, 0, u32.buffer, 0, n * 16);
   }
 
-  private createChunk(raw: duckdb.Appender): duckdb.DataChunk {
-    const count = duckdb.appender_column_count(raw);
-    if (count !== this.kinds.length)
-      throw new Error(`chunk writer has ${this.kinds.length} columns, the table has ${count}`);
-    const types: duckdb.LogicalType[] = [];
-    for (let c = 0; c < count; c++) types.push(duckdb.appender_column_type(raw, c));
+  private createChunk(appender: DuckDBAppender): duckdb.DataChunk {
+    const types = columnTypes(appender);
+    if (types.length !== this.kinds.length)
+      throw new Error(`chunk writer has ${this.kinds.length} columns, the table has ${types.length}`);
     return duckdb.create_data_chunk(types);
   }
+}
+
+/**
+ * The column types of an appender's table, as DuckDB has them: JSON columns stay JSON, so chunks
+ * of these types are neither cast nor re-validated.
+ */
+export function columnTypes(appender: DuckDBAppender): duckdb.LogicalType[] {
+  const raw = rawAppender(appender);
+  const types: duckdb.LogicalType[] = [];
+  for (let c = 0; c < duckdb.appender_column_count(raw); c++) types.push(duckdb.appender_column_type(raw, c));
+  return types;
 }
 
 /** Rows straight into an appender (encode, then load): bulk loads and benchmarks. */
@@ -432,3 +441,6 @@ export class ChunkWriter<R> {
     for (let at = 0; at < images.length; ) at += this.loader.load(appender, images, at);
   }
 }
+
+/** The node-bindings appender under a node-api one (its vector-level calls need it). */
+const rawAppender = (a: DuckDBAppender) => (a as unknown as { appender: duckdb.Appender }).appender;

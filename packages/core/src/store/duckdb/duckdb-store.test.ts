@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { spanFixture } from '../../model/span-fixture.js';
+import { runUntilKilled } from '../../testing/run-until-killed.js';
 import { openStore } from '../open.js';
 import { storeContract } from '../store.contract.js';
 import { DuckDbStore } from './duckdb-store.js';
@@ -55,13 +55,7 @@ describe('DuckDbStore specifics', () => {
       }
       process.kill(process.pid, 'SIGKILL');
     `;
-    const r = spawnSync(
-      process.execPath,
-      ['--conditions=vigil-source', '--import', 'tsx', '--input-type=module', '-e', child],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    assert.equal(r.signal, 'SIGKILL', r.stderr);
-    assert.match(r.stdout, /acked 2/);
+    assert.match(runUntilKilled(child), /acked 2/);
     return (async () => {
       const { DuckDBInstance } = await import('@duckdb/node-api');
       const countSpans = async () => {
@@ -125,13 +119,7 @@ describe('DuckDbStore specifics', () => {
       console.log('loaded', JSON.stringify(s.loader.stats()));
       process.kill(process.pid, 'SIGKILL');
     `;
-    const r = spawnSync(
-      process.execPath,
-      ['--conditions=vigil-source', '--import', 'tsx', '--input-type=module', '-e', child],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    assert.equal(r.signal, 'SIGKILL', r.stderr);
-    assert.match(r.stdout, /loaded/);
+    assert.match(runUntilKilled(child), /loaded/);
     return (async () => {
       const { DuckDBInstance } = await import('@duckdb/node-api');
       const counts = async () => {

@@ -864,9 +864,10 @@ class DuckDbAppender implements Appender {
 /** The store's database as its connections name it (USE). */
 const DB = 'vigil';
 /**
- * Rows per DuckDB row group: half DuckDB's default. A bulk load holds a row group's worth twice
- * while it runs (staged, then in its transaction until written: bulk-loader.ts), so this halves
- * the server's peak memory under ingest; scans read twice as many zone maps, which is still few.
+ * Rows per DuckDB row group: half DuckDB's default, and exactly what a bulk load inserts
+ * (bulk-loader.ts). A load holds the row group it builds in memory until DuckDB writes it, so this
+ * halves that share of the server's memory under ingest; scans read twice as many zone maps,
+ * which is still few.
  */
 export const ROW_GROUP_ROWS = 61_440;
 

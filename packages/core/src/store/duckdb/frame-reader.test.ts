@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { readBack } from '../../testing/read-back.js';
 import { FrameReader } from './frame-reader.js';
 import { type DurableFrame, IngestLog, inMemoryFrame } from './ingest-log.js';
-import { readBack } from './ingest-log.test.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vigil-frame-reader-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { FrameReader } from './frame-reader.js';
+import { readBack } from '../../testing/read-back.js';
 import { type DurableFrame, IngestLog, type LogFrame } from './ingest-log.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vigil-ingest-log-'));
@@ -12,16 +12,6 @@ let n = 0;
 
 const payload = (i: number) => Buffer.from(`frame ${i} `.repeat(1 + (i % 7)));
 const meta = (rows: number) => ({ rows, tables: 1 });
-
-/** The frames' payloads as the loader reads them back (frame-reader.ts), as text. */
-export async function readBack(frames: readonly DurableFrame[], groupBytes?: number): Promise<string[]> {
-  const reader = new FrameReader(frames, { groupBytes });
-  await reader.ready();
-  const out: string[] = [];
-  for (let p = reader.next(); p; p = reader.next()) out.push(p.toString());
-  await reader.close();
-  return out;
-}
 
 /** Opens the log in dir, collecting replayed and durable frames. */
 async function open(dir: string, applied: number, segmentBytes?: number) {

@@ -16,7 +16,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
-import { ChunkLoader, type ColumnSpec, readImageHeader } from './chunk-writer.js';
+import { ChunkLoader, type ColumnSpec, columnTypes, readImageHeader } from './chunk-writer.js';
 import type { FrameReader } from './frame-reader.js';
 import type { FrameMeta } from './ingest-log.js';
 import {
@@ -62,7 +62,7 @@ export function frameMeta(payload: Buffer): FrameMeta {
 const SCAN = 'vigil_images';
 
 interface TableScan {
-  /** The table's column types, as DuckDB has them (JSON columns stay JSON: no cast, no re-validation). */
+  /** The table's column types (columnTypes). */
   types: duckdb.LogicalType[];
   names: string[];
   loader: ChunkLoader;
@@ -125,9 +125,7 @@ export class ImageScans {
     const tables: TableScan[] = [];
     for (const t of BY_ID) {
       const appender = await conn.createAppender(t.name);
-      const raw = (appender as unknown as { appender: duckdb.Appender }).appender;
-      const types: duckdb.LogicalType[] = [];
-      for (let c = 0; c < duckdb.appender_column_count(raw); c++) types.push(duckdb.appender_column_type(raw, c));
+      const types = columnTypes(appender);
       appender.closeSync();
       const columns = t.columns as readonly ColumnSpec<unknown>[];
       if (types.length !== columns.length)
