@@ -25,6 +25,20 @@ interface LoadPlan extends LoadWindow {
   rows: number;
 }
 
+/**
+ * DuckDB's allocator (jemalloc) hands freed pages back to the system about a second after they are
+ * freed, and each load frees and allocates a row group's worth of blocks (~50 MB): under steady
+ * ingest a second of them stayed resident (jemalloc's own figures: 214 MB resident for 112 MB
+ * allocated), most of the server's memory that DuckDB does not track. DuckDB purges its allocator
+ * before a reservation larger than allocator_bulk_deallocation_flush_threshold: set below one
+ * block (256 KB) for the length of a load, each block the load allocates hands back what was freed
+ * before it (measured: peak RSS 420-490 → 360-400 MB at 100k spans/s, CPU per span no higher).
+ * Only during loads: set for good, queries took 30-50% longer (each block read from the file purged).
+ */
+const PURGE_PER_BLOCK = "SET allocator_bulk_deallocation_flush_threshold = '128KiB'";
+/** DuckDB's default. */
+const PURGE_DEFAULT = "SET allocator_bulk_deallocation_flush_threshold = '512MiB'";
+
 /** Whether a load takes all of its last frame (else the next load begins inside it). */
 const takesLastWhole = (w: LoadWindow) => w.take === Number.POSITIVE_INFINITY;
 
@@ -195,6 +209,7 @@ export class BulkLoader {
     const { id, sql } = this.scans.begin(frames, tables, plan);
     try {
       await frames.ready();
+      await this.conn.run(PURGE_PER_BLOCK);
       // One transaction, on DuckDB's threads: the rows, and where they end in the log, which is
       // what makes replay exact.
       await this.conn.run(
@@ -205,6 +220,8 @@ export class BulkLoader {
       await this.conn.run('ROLLBACK').catch(() => {});
       throw e;
     } finally {
+      // Not fatal if it fails: queries would purge more often, and the next load sets it again.
+      await this.conn.run(PURGE_DEFAULT).catch(() => {});
       this.scans.end(id);
       await frames.close();
     }

@@ -182,9 +182,18 @@ describe('DuckDbStore specifics', () => {
       );
       await reader.run(`SET memory_limit = '${Math.ceil(used / 1024) + 512}KB'`);
       await assert.rejects(s.syncIngest(), /memory|allocate/i);
+      // A load purges DuckDB's allocator at each block it allocates, and only while it runs.
+      const purgeThreshold = async () =>
+        (
+          await reader.runAndReadAll(
+            "SELECT value FROM duckdb_settings() WHERE name = 'allocator_bulk_deallocation_flush_threshold'",
+          )
+        ).getRows()[0][0];
+      assert.equal(await purgeThreshold(), '512.0 MiB', 'restored after the failed load');
       await reader.run("SET memory_limit = '2GB'");
       // The frames came back from the log; the next read loads them, exactly once.
       for (let b = 0; b < 4; b++) assert.equal((await s.getTrace('r', String(b).padStart(32, '7'))).length, 3000);
+      assert.equal(await purgeThreshold(), '512.0 MiB', 'restored after the load');
       const stats = (
         s as unknown as { loader: { stats(): { failedLoads: number; pendingFrames: number } } }
       ).loader.stats();
