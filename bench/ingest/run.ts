@@ -7,7 +7,7 @@
  *
  *   node --conditions=vigil-source --import tsx bench/ingest/run.ts [--quick] [--seconds N]
  *     [--connections C] [--batch 512] [--hours 1] [--data-dir DIR] [--profile] [--timeline] [--skip-raw]
- *     [--skip-core] [-- <vigil serve flags>]
+ *     [--skip-core] [--rate SPANS_PER_S] [--dashboard-ms MS] [-- <vigil serve flags>]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -29,6 +29,8 @@ const quick = flag('--quick');
 const seconds = Number(opt('--seconds', quick ? '6' : '20'));
 const warmupS = quick ? 1 : 3;
 const connections = Number(opt('--connections', '4'));
+/** Offered load in spans/s across all connections (default 0: as fast as acks come back). */
+const rate = Number(opt('--rate', '0'));
 const batchSize = Number(opt('--batch', '512'));
 const distinctBatches = Number(opt('--distinct', quick ? '100' : '400'));
 /**
@@ -58,6 +60,11 @@ const timeline = flag('--timeline');
 const fromSource = flag('--source');
 const skipRaw = flag('--skip-raw');
 const skipCore = flag('--skip-core');
+/**
+ * An open dashboard: every MS ms during the run, the overview's 24 h dashboard and first page of
+ * traces (each read waits for what was acknowledged before it, so it forces a load).
+ */
+const dashboardMs = Number(opt('--dashboard-ms', '0'));
 /** Extra `vigil serve` flags after `--`, e.g. `-- --flush-ms 20`. */
 const serverArgs = args.includes('--') ? args.slice(args.indexOf('--') + 1) : [];
 const KEY = `vgl_${'b'.repeat(43)}`;
@@ -236,9 +243,14 @@ async function main() {
   let rejected429 = 0;
   const latencies: number[] = [];
   const ackTimes: number[] = [];
+  const paceFrom = performance.now();
   const worker = async () => {
     while (!stop) {
-      const body = bodies[next++ % bodies.length];
+      const n = next++;
+      const body = bodies[n % bodies.length];
+      // Request n is due when the offered rate has sent n batches since the start.
+      const due = rate > 0 ? paceFrom + ((n * batchSize) / rate) * 1000 - performance.now() : 0;
+      if (due > 0) await new Promise((r) => setTimeout(r, due));
       const start = performance.now();
       const status = await post(agent, port, body).catch(() => -1);
       const ms = performance.now() - start;
@@ -252,6 +264,28 @@ async function main() {
     }
   };
   const workers = Array.from({ length: connections }, worker);
+  const dashboardLatencies: number[] = [];
+  let dashboardErrors = 0;
+  const viewer = async () => {
+    while (!stop && dashboardMs > 0) {
+      const to = Date.now();
+      const range = `from=${new Date(to - 86_400_000).toISOString()}&to=${new Date(to).toISOString()}`;
+      const start = performance.now();
+      const ok = await Promise.all(
+        [`/api/v1/dashboard?${range}`, `/api/v1/traces?${range}&limit=50`].map((path) =>
+          fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${KEY}` } })
+            .then(async (r) => (await r.arrayBuffer(), r.ok))
+            .catch(() => false),
+        ),
+      );
+      if (measuring) {
+        if (ok.every(Boolean)) dashboardLatencies.push(performance.now() - start);
+        else dashboardErrors++;
+      }
+      await new Promise((r) => setTimeout(r, dashboardMs));
+    }
+  };
+  const viewing = viewer();
   await new Promise((r) => setTimeout(r, warmupS * 1000));
   measuring = true;
   const m0 = performance.now();
@@ -279,7 +313,7 @@ async function main() {
     .sort((a, b) => b[1] - a[1])
     .slice(0, 8);
   stop = true;
-  await Promise.all(workers);
+  await Promise.all([...workers, viewing]);
   agent.destroy();
   const sampledPeak = peakRss;
   peakRss = Math.max(peakRss, rssKb(pid, 'VmHWM'));
@@ -324,6 +358,12 @@ async function main() {
   console.log(
     `  latency: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
   );
+  if (dashboardMs > 0) {
+    dashboardLatencies.sort((a, b) => a - b);
+    console.log(
+      `  dashboard every ${dashboardMs} ms: ${dashboardLatencies.length} views, p50 ${percentile(dashboardLatencies, 50).toFixed(1)} ms, p95 ${percentile(dashboardLatencies, 95).toFixed(1)} ms, ${dashboardErrors} failed`,
+    );
+  }
   console.log(
     `  peak server RSS: ${(peakRss / 1024).toFixed(0)} MB (at the end: RSS ${memNow.rss.toFixed(0)} MB = V8 heap ${memNow.heap.toFixed(0)} + external ${memNow.external.toFixed(0)} + native ${(memNow.rss - memNow.heap - memNow.external).toFixed(0)})`,
   );
@@ -426,6 +466,8 @@ async function main() {
       seconds: elapsed,
       rejected429,
       errors,
+      dashboardViews: dashboardMs > 0 ? dashboardLatencies.length : null,
+      dashboardP50Ms: dashboardMs > 0 ? percentile(dashboardLatencies, 50) : null,
     }),
   );
   if (profile) console.log(`  CPU profile written under ${join(dir, 'prof')}`);
