@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { ChunkWriter, type ColumnSpec } from './chunk-writer.js';
+import duckdb from '@duckdb/node-bindings';
+import { ChunkEncoder, ChunkLoader, ChunkWriter, type ColumnSpec, columnTypes, rawAppender } from './chunk-writer.js';
 
 interface Row {
   s: string | null;
@@ -100,6 +101,64 @@ describe('ChunkWriter', () => {
         `row ${k}`,
       );
     }
+  });
+
+  test('several images and parts of images fill one chunk (the loads: table-sinks.ts)', async () => {
+    const rows: Row[] = [];
+    for (let k = 0; k < 300; k++)
+      rows.push({
+        s: k % 7 === 3 ? null : k % 2 ? `short${k % 10}` : `a value past the inline limit ${k}`,
+        j: k % 5 === 0 ? null : JSON.stringify({ k }),
+        t: k % 11 === 0 ? null : k * 1_000_003,
+        d: k % 13 === 0 ? null : k / 7,
+        i: k % 3 === 0 ? null : k,
+      });
+    // Images of odd sizes (validity bits not byte-aligned in the chunk), each its own string arena.
+    const encoder = new ChunkEncoder();
+    const images: Buffer[] = [];
+    const starts: number[] = [];
+    for (let from = 0, k = 0; from < rows.length; k++) {
+      const n = Math.min([5, 13, 64, 7, 111, 100][k], rows.length - from);
+      encoder.add({ id: 0, columns: COLUMNS }, rows, from, from + n);
+      images.push(encoder.take());
+      starts.push(from);
+      from += n;
+    }
+    await c.run('CREATE TABLE packed (id_s VARCHAR, j JSON, t TIMESTAMP, d DOUBLE, i INTEGER)');
+    const a = await c.createAppender('packed');
+    const chunk = duckdb.create_data_chunk(columnTypes(a));
+    const loader = new ChunkLoader(COLUMNS);
+    // Chunk 1: image 0, rows 3..10 of image 1, images 2 and 3. Chunk 2: rows 0..50 of image 4, image 5.
+    const pieces: [number, number, number][] = [
+      [0, 0, 5],
+      [1, 3, 10],
+      [2, 0, 64],
+      [3, 0, 7],
+      [4, 0, 50],
+      [5, 0, 100],
+    ];
+    const want: Row[] = [];
+    for (const group of [pieces.slice(0, 4), pieces.slice(4)]) {
+      loader.begin(chunk);
+      for (const [img, from, to] of group) {
+        loader.add(images[img], 0, undefined, from, to);
+        want.push(...rows.slice(starts[img] + from, starts[img] + to));
+      }
+      assert.equal(loader.finish(), group.reduce((n, [, f, t]) => n + t - f, 0));
+      duckdb.append_data_chunk(rawAppender(a), chunk);
+    }
+    a.closeSync();
+    const r = await c.runAndReadAll(
+      'SELECT id_s, j::VARCHAR AS j, epoch_us(t)::DOUBLE AS t, d, i FROM packed ORDER BY rowid',
+    );
+    const got = (r.getRowObjectsJS() as Record<string, unknown>[]).map((o) => ({
+      s: o.id_s,
+      j: o.j,
+      t: o.t == null ? null : Number(o.t),
+      d: o.d,
+      i: o.i,
+    }));
+    assert.deepEqual(got, want);
   });
 
   test('equal strings compare equal however they were written (inline padding is zeroed)', async () => {

@@ -302,43 +302,59 @@ export class ChunkLoader {
   private readonly kinds: ColumnKind[];
   /** Scratch for a string column's slots while their offsets become pointers. */
   private readonly slots = new Uint32Array(CHUNK_ROWS * 4);
-  /** Scratch for shifted validity bits. */
-  private readonly bits = new Uint8Array(validityBytes(CHUNK_ROWS));
+  /** The chunk being filled (begin … finish) and the rows put in it so far. */
+  private target: duckdb.DataChunk | null = null;
+  private rows = 0;
+  /** Per column: the chunk's validity bits once an image with nulls came into it (null: all valid). */
+  private readonly validity: (Uint8Array | null)[];
+  private readonly validityScratch: Uint8Array[];
 
   constructor(columns: readonly { kind: ColumnKind }[]) {
     this.kinds = columns.map((c) => c.kind);
+    this.validity = this.kinds.map(() => null);
+    this.validityScratch = this.kinds.map(() => new Uint8Array(validityBytes(CHUNK_ROWS)));
   }
 
   /** Appends the image at buf[at..] (its table checked by the caller, who may pass its header); returns its size in bytes. */
   load(appender: DuckDBAppender, buf: Buffer, at: number, info = readImageHeader(buf, at)): number {
     const raw = rawAppender(appender);
     this.chunk ??= this.createChunk(appender);
-    const bytes = this.fill(this.chunk, buf, at, info);
+    this.begin(this.chunk);
+    const bytes = this.add(buf, at, info);
+    this.finish();
     duckdb.append_data_chunk(raw, this.chunk);
     return bytes;
   }
 
+  /** Starts filling `chunk`, whose columns have the table's types: add images, then finish. */
+  begin(chunk: duckdb.DataChunk): void {
+    duckdb.data_chunk_reset(chunk);
+    this.target = chunk;
+    this.rows = 0;
+    this.validity.fill(null);
+  }
+
+  /** Rows the chunk being filled can still take. */
+  get room(): number {
+    return CHUNK_ROWS - this.rows;
+  }
+
   /**
-   * Fills `chunk`, whose columns have the table's types, with rows [from, to) of the image at
-   * buf[at..] (all of them by default); returns the image's size in bytes. String bytes are copied
-   * into the chunk's vectors, so `buf` may be reused at once.
+   * Adds rows [from, to) of the image at buf[at..] (all of them by default) after the rows already
+   * in the chunk (at most `room`); returns the image's size in bytes. Data and string bytes are
+   * copied into the chunk's vectors, so `buf` may be reused at once.
    */
-  fill(
-    chunk: duckdb.DataChunk,
-    buf: Buffer,
-    at: number,
-    info = readImageHeader(buf, at),
-    from = 0,
-    to = info.rows,
-  ): number {
+  add(buf: Buffer, at: number, info = readImageHeader(buf, at), from = 0, to = info.rows): number {
+    const chunk = this.target;
+    if (!chunk) throw new Error('ChunkLoader.add outside begin … finish');
     if (info.columns !== this.kinds.length)
       throw new Error(`chunk image has ${info.columns} columns, the table has ${this.kinds.length}`);
     if (!(from >= 0 && from < to && to <= info.rows))
       throw new RangeError(`rows ${from}..${to} of an image of ${info.rows}`);
     const n = info.rows;
     const count = to - from;
-    duckdb.data_chunk_reset(chunk);
-    duckdb.data_chunk_set_size(chunk, count);
+    if (count > this.room) throw new RangeError(`${count} rows into a chunk with room for ${this.room}`);
+    const dest = this.rows;
     const ab = buf.buffer as ArrayBuffer;
     let p = at + HEADER_BYTES;
     for (let c = 0; c < this.kinds.length; c++) {
@@ -353,42 +369,69 @@ export class ChunkLoader {
       if (p > at + info.bytes) throw new Error('chunk image: column past its end');
       const vec = duckdb.data_chunk_get_vector(chunk, c);
       const first = data + from * w;
-      if (kind === 'varchar' && arenaBytes > 0) this.loadStrings(vec, buf, first, count, arena, arenaBytes);
-      else duckdb.copy_data_to_vector(vec, 0, ab, buf.byteOffset + first, count * w);
-      if (flags & HAS_NULLS) {
-        duckdb.vector_ensure_validity_writable(vec);
-        if (from === 0) duckdb.copy_data_to_vector_validity(vec, 0, ab, buf.byteOffset + validity, validityBytes(n));
-        else {
-          const bits = this.shiftedValidity(buf, validity, from, count);
-          duckdb.copy_data_to_vector_validity(vec, 0, bits.buffer as ArrayBuffer, 0, validityBytes(count));
-        }
-      }
+      if (kind === 'varchar' && arenaBytes > 0) this.loadStrings(vec, dest, buf, first, count, arena, arenaBytes);
+      else duckdb.copy_data_to_vector(vec, dest * w, ab, buf.byteOffset + first, count * w);
+      if (flags & HAS_NULLS) this.addValidity(c, buf, validity, from, dest, count);
     }
+    this.rows += count;
     return info.bytes;
   }
 
-  /** Validity bits of rows [from, from + count) moved to start at bit 0 (a split image: bulk-loader.ts). */
-  private shiftedValidity(buf: Buffer, validity: number, from: number, count: number): Uint8Array {
-    const out = this.bits.fill(0, 0, validityBytes(count));
-    for (let i = 0; i < count; i++) {
-      const src = from + i;
-      if (buf[validity + (src >> 3)] & (1 << (src & 7))) out[i >> 3] |= 1 << (i & 7);
+  /** Ends the chunk: sets its size and validity; returns its rows. */
+  finish(): number {
+    const chunk = this.target;
+    if (!chunk) throw new Error('ChunkLoader.finish without begin');
+    duckdb.data_chunk_set_size(chunk, this.rows);
+    for (let c = 0; c < this.kinds.length; c++) {
+      const bits = this.validity[c];
+      if (!bits) continue;
+      const vec = duckdb.data_chunk_get_vector(chunk, c);
+      duckdb.vector_ensure_validity_writable(vec);
+      duckdb.copy_data_to_vector_validity(vec, 0, bits.buffer as ArrayBuffer, bits.byteOffset, validityBytes(this.rows));
     }
-    return out;
+    this.target = null;
+    return this.rows;
+  }
+
+  /** Copies validity bits of image rows [from, from + count) to the chunk's rows from `dest` on. */
+  private addValidity(c: number, buf: Buffer, validity: number, from: number, dest: number, count: number): void {
+    let bits = this.validity[c];
+    if (!bits) {
+      // Rows before this image had no nulls in this column.
+      bits = this.validityScratch[c].fill(0xff);
+      this.validity[c] = bits;
+    }
+    let i = 0;
+    if ((from & 7) === 0 && (dest & 7) === 0) {
+      // Byte-aligned (whole images of 512 spans are): whole bytes at once.
+      const bytes = count >> 3;
+      bits.set(buf.subarray(validity + (from >> 3), validity + (from >> 3) + bytes), dest >> 3);
+      i = bytes << 3;
+    }
+    for (; i < count; i++) {
+      const src = from + i;
+      const dst = dest + i;
+      if (buf[validity + (src >> 3)] & (1 << (src & 7))) bits[dst >> 3] |= 1 << (dst & 7);
+      else bits[dst >> 3] &= ~(1 << (dst & 7));
+    }
   }
 
   private loadStrings(
     vec: duckdb.Vector,
+    dest: number,
     buf: Buffer,
     data: number,
     n: number,
     arena: number,
     arenaBytes: number,
   ): void {
-    // The arena becomes one string in the vector's heap (one copy); row 0's slot carries it only
-    // until the string_t array below overwrites it, the heap keeps the bytes until reset.
-    duckdb.vector_assign_string_element_len(vec, 0, buf.subarray(arena, arena + arenaBytes));
-    const head = new Uint32Array(duckdb.vector_get_data(vec, 16).slice().buffer);
+    // The arena becomes one string in the vector's heap (one copy); row dest's slot carries it
+    // only until the string_t array below overwrites it, the heap keeps the bytes until reset.
+    duckdb.vector_assign_string_element_len(vec, dest, buf.subarray(arena, arena + arenaBytes));
+    const slot = dest * 16;
+    // vector_get_data is a Buffer over the vector's memory: its slice is a view, hence the copy.
+    const head = new Uint32Array(4);
+    new Uint8Array(head.buffer).set(duckdb.vector_get_data(vec, slot + 16).subarray(slot, slot + 16));
     const baseLo = head[2];
     const baseHi = head[3];
     const u32 = this.slots;
@@ -400,7 +443,7 @@ export class ChunkLoader {
       u32[q + 2] = lo >>> 0;
       u32[q + 3] = lo >= TWO32 ? baseHi + 1 : baseHi;
     }
-    duckdb.copy_data_to_vector(vec, 0, u32.buffer, 0, n * 16);
+    duckdb.copy_data_to_vector(vec, slot, u32.buffer, 0, n * 16);
   }
 
   private createChunk(appender: DuckDBAppender): duckdb.DataChunk {
@@ -443,4 +486,4 @@ export class ChunkWriter<R> {
 }
 
 /** The node-bindings appender under a node-api one (its vector-level calls need it). */
-const rawAppender = (a: DuckDBAppender) => (a as unknown as { appender: duckdb.Appender }).appender;
+export const rawAppender = (a: DuckDBAppender) => (a as unknown as { appender: duckdb.Appender }).appender;
