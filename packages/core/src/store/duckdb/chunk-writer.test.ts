@@ -144,7 +144,10 @@ describe('ChunkWriter', () => {
         loader.add(images[img], 0, undefined, from, to);
         want.push(...rows.slice(starts[img] + from, starts[img] + to));
       }
-      assert.equal(loader.finish(), group.reduce((n, [, f, t]) => n + t - f, 0));
+      assert.equal(
+        loader.finish(),
+        group.reduce((n, [, f, t]) => n + t - f, 0),
+      );
       duckdb.append_data_chunk(rawAppender(a), chunk);
     }
     a.closeSync();

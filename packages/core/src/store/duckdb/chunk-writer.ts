@@ -387,7 +387,13 @@ export class ChunkLoader {
       if (!bits) continue;
       const vec = duckdb.data_chunk_get_vector(chunk, c);
       duckdb.vector_ensure_validity_writable(vec);
-      duckdb.copy_data_to_vector_validity(vec, 0, bits.buffer as ArrayBuffer, bits.byteOffset, validityBytes(this.rows));
+      duckdb.copy_data_to_vector_validity(
+        vec,
+        0,
+        bits.buffer as ArrayBuffer,
+        bits.byteOffset,
+        validityBytes(this.rows),
+      );
     }
     this.target = null;
     return this.rows;
