@@ -122,6 +122,43 @@ describe('durability and restarts', () => {
       dir.remove();
     }
   });
+
+  test('past the load backlog limit ingest answers 429 naming it; a read loads the backlog and ingest resumes', async () => {
+    const dir = tempDir();
+    const vigil = await startVigil({
+      dataDir: dir.path,
+      env: { VIGIL_API_KEY: KEY },
+      // Loads only when a read asks for them.
+      args: ['--duckdb-max-load-backlog', '20', '--duckdb-load-delay-ms', '600000'],
+    });
+    try {
+      const post = async (n: number, service: string) =>
+        fetch(`${vigil.url}/v1/traces`, {
+          method: 'POST',
+          body: toProtobuf(await makeOtelSpans(n, { service })),
+          headers: auth(KEY, { 'content-type': 'application/x-protobuf' }),
+        });
+      assert.equal((await post(30, 'backlog')).status, 200);
+      const refused = await post(5, 'refused');
+      assert.equal(refused.status, 429);
+      assert.equal(refused.headers.get('retry-after'), '1');
+      const body = (await refused.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'queue_full');
+      assert.match(body.error.message, /30 rows behind ingest \(limit 20\); retry after 1s/);
+      const metrics = await (await fetch(`${vigil.url}/metrics`)).text();
+      assert.match(metrics, /vigil_store_load_backlog_rows 30/);
+      assert.match(metrics, /vigil_ingest_requests_rejected_total\{reason="queue_full"\} 1/);
+      // The read loads what was acknowledged; the refused request stored nothing.
+      const traces = await getJson(`${vigil.url}/api/v1/traces?limit=100`, KEY);
+      const services = new Set(traces.body.items.map((t: { serviceName: string }) => t.serviceName));
+      assert.deepEqual([...services], ['backlog']);
+      assert.match(await (await fetch(`${vigil.url}/metrics`)).text(), /vigil_store_load_backlog_rows 0/);
+      assert.equal((await post(5, 'after')).status, 200);
+    } finally {
+      await vigil.stop();
+      dir.remove();
+    }
+  });
 });
 
 describe('vigil demo', () => {

@@ -137,6 +137,30 @@ describe('IngestPipeline', () => {
     await store.close();
   });
 
+  test("past the store's load backlog limit batches are refused (429), none lost, and admitted once it loads", async () => {
+    const path = join(root, `s${n++}`, 'vigil.duckdb');
+    // Loads only when a read asks (long delay, row groups larger than the test writes).
+    const store = await DuckDbStore.open(path, { loadDelayMs: 600_000, maxLoadBacklogRows: 250 });
+    const p = new IngestPipeline(store, { maxQueueRows: 10_000, flushRows: 1, flushMs: 0 });
+    for (let t = 1; t <= 3; t++) await p.submit({ spans: spans(t, 100) });
+    assert.deepEqual(store.loadBacklog(), { rows: 300, maxRows: 250 });
+    await assert.rejects(p.submit({ spans: spans(9, 10) }), (e: unknown) => {
+      assert.ok(e instanceof QueueFullError);
+      assert.equal(e.retryAfterS, 1);
+      assert.match(e.message, /300 rows behind ingest \(limit 250\)/);
+      return true;
+    });
+    assert.throws(() => p.admit(), QueueFullError);
+    assert.equal(p.stats().rejectedBacklog, 2);
+    // A read loads the backlog: every acknowledged span is there, and ingest is admitted again.
+    assert.equal(await countSpans(store), 300);
+    assert.equal(store.loadBacklog().rows, 0);
+    await p.submit({ spans: spans(10, 10) });
+    assert.equal(await countSpans(store), 310);
+    await p.close();
+    await store.close();
+  });
+
   test('a failed commit rejects every batch in it and writes none of them', async () => {
     const { store } = await openStore();
     const p = new IngestPipeline(store, { maxQueueRows: 10_000, flushRows: 1000, flushMs: 30 });

@@ -7,7 +7,8 @@
  * while the next accumulates; a flush starts when `flushRows` rows are waiting or `flushMs` after
  * the oldest waiting row arrived, whichever is first. The queue is bounded: a batch that would take the
  * waiting rows past `maxQueueRows` is refused at once with QueueFullError (HTTP 429), so memory
- * stays bounded however far the database lags.
+ * stays bounded however far the database lags; so is every batch while the store's backlog of
+ * acknowledged rows it has still to load is past its limit (`admit`, Store.loadBacklog).
  */
 import type { AgentRunStart, LogRecord, MetricPoint, SpanRecord } from '../model/telemetry.js';
 import type { Appender, EncodedSpans, Store } from '../store/store.js';
@@ -65,6 +66,8 @@ export interface PipelineStats {
   committedBatches: number;
   /** Batches refused because the queue was full. */
   rejectedFull: number;
+  /** Requests refused because the store's load backlog was past its limit (Store.loadBacklog). */
+  rejectedBacklog: number;
   /** Duration of the last flush, ms (0 before the first). */
   lastFlushMs: number;
   flushes: number;
@@ -78,8 +81,10 @@ export class QueueFullError extends Error {
   constructor(
     /** Suggested client back-off, seconds (Retry-After). */
     readonly retryAfterS: number,
+    /** Why, when it is not the queue itself (shown to the client before the retry hint). */
+    readonly reason = 'ingest queue is full',
   ) {
-    super(`ingest queue is full; retry after ${retryAfterS}s`);
+    super(`${reason}; retry after ${retryAfterS}s`);
   }
 }
 
@@ -128,6 +133,7 @@ export class IngestPipeline {
     committedRows: 0,
     committedBatches: 0,
     rejectedFull: 0,
+    rejectedBacklog: 0,
     lastFlushMs: 0,
     flushes: 0,
     failedFlushes: 0,
@@ -151,6 +157,11 @@ export class IngestPipeline {
     if (this.closing) return Promise.reject(new PipelineClosedError());
     const rows = batchRows(batch);
     if (rows === 0) return Promise.resolve();
+    try {
+      this.admit();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (this.queuedRows + rows > this.opts.maxQueueRows && this.queuedRows > 0) {
       this.s.rejectedFull++;
       return Promise.reject(new QueueFullError(this.retryAfterS()));
@@ -161,6 +172,19 @@ export class IngestPipeline {
       this.queuedRows += rows;
       this.schedule();
     });
+  }
+
+  /**
+   * Throws QueueFullError while the store's backlog of acknowledged rows it has not loaded yet is
+   * past its limit (Store.loadBacklog); ingest calls it before decoding a request, so a refused
+   * request costs no decoding.
+   */
+  admit(): void {
+    const b = this.store.loadBacklog?.();
+    if (b && b.rows > b.maxRows) {
+      this.s.rejectedBacklog++;
+      throw new QueueFullError(1, `the store is ${b.rows} rows behind ingest (limit ${b.maxRows})`);
+    }
   }
 
   /** Called after each successful group commit with everything it wrote. Returns an unsubscribe. */

@@ -39,6 +39,7 @@ import type {
   TimeRange,
   TraceQuery,
 } from '../store/store.js';
+import { Turns } from '../util/turns.js';
 import { dashboardData } from './dashboard.js';
 import { insightsFacade } from './insights.js';
 
@@ -131,6 +132,8 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
     redact,
   });
 
+  // Requests decoded on the JS thread go one per turn of the event loop (util/turns.ts).
+  const turns = new Turns();
   let closed = false;
 
   return {
@@ -155,6 +158,8 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
       // What the decoder counted; the rows went to the pipeline (out: how many of each kind).
       let decoded: Omit<DecodeResult<unknown>, 'rows'>;
       const out = { spans: 0, metrics: 0, logs: 0 };
+      // Refused before decoding when the store would refuse the rows anyway.
+      pipeline.admit();
       if (signal === 'traces' && traceDecoder) {
         if (traceDecoder.backlogBytes > MAX_DECODE_BACKLOG_BYTES) throw new QueueFullError(1);
         const d = await traceDecoder.decode(body, format, project, {
@@ -171,21 +176,25 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
         }
         out.spans = d.encoded?.rows ?? 0;
         decoded = d;
-      } else if (signal === 'traces') {
-        const d = decodeOtlpTraces(body, format, ctx);
-        if (d.rows.length) await pipeline.submit({ spans: d.rows, agentRunEnds: agentRunEndsOf(d.rows) });
-        out.spans = d.rows.length;
-        decoded = d;
-      } else if (signal === 'metrics') {
-        const d = decodeOtlpMetrics(body, format, ctx);
-        if (d.rows.length) await pipeline.submit({ metrics: d.rows });
-        out.metrics = d.rows.length;
-        decoded = d;
       } else {
-        const d = decodeOtlpLogs(body, format, ctx);
-        if (d.rows.length) await pipeline.submit({ logs: d.rows });
-        out.logs = d.rows.length;
-        decoded = d;
+        // Decoded here, on the JS thread: one request per turn of the event loop.
+        await turns.next();
+        if (signal === 'traces') {
+          const d = decodeOtlpTraces(body, format, ctx);
+          if (d.rows.length) await pipeline.submit({ spans: d.rows, agentRunEnds: agentRunEndsOf(d.rows) });
+          out.spans = d.rows.length;
+          decoded = d;
+        } else if (signal === 'metrics') {
+          const d = decodeOtlpMetrics(body, format, ctx);
+          if (d.rows.length) await pipeline.submit({ metrics: d.rows });
+          out.metrics = d.rows.length;
+          decoded = d;
+        } else {
+          const d = decodeOtlpLogs(body, format, ctx);
+          if (d.rows.length) await pipeline.submit({ logs: d.rows });
+          out.logs = d.rows.length;
+          decoded = d;
+        }
       }
       return {
         signal,
@@ -201,6 +210,8 @@ export async function openVigilCore(opts: VigilCoreOptions = {}) {
 
     /** The SDK's JSON batch (`POST /api/v1/ingest`). */
     async ingestSdkBatch(project: string, body: unknown): Promise<SdkIngestResult> {
+      pipeline.admit();
+      await turns.next();
       const r = normalizeSdkBatch(body, context(project));
       const n = r.spans.length + r.metrics.length + r.logs.length + r.agentRunStarts.length + r.agentRunEnds.length;
       if (n > 0) {

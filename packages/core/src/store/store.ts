@@ -297,6 +297,13 @@ export interface Store {
    * store owns it (closes it on close).
    */
   traceDecoder?(opts: TraceDecoderOptions): TraceDecoder | null;
+  /**
+   * Optional: acknowledged span rows not yet in the tables queries read, and how many may wait (a
+   * store that acknowledges from a log ahead of its tables: DuckDB's bulk loader). Past the limit
+   * the ingest pipeline refuses batches (429), so when loading falls behind ingest the backlog
+   * stays bounded: the disk it takes, how long a read waits for it, the replay after a crash.
+   */
+  loadBacklog?(): { rows: number; maxRows: number };
 
   /** Create or upgrade the schema (versioned migrations). Idempotent. */
   migrate(): Promise<void>;

@@ -46,6 +46,7 @@ export interface ServerConfig {
   duckdbThreads: number;
   /** Longest acknowledged rows wait in the ingest log for the DuckDB bulk loader, ms (bulk-loader.ts in the core). */
   duckdbLoadDelayMs: number;
+  duckdbMaxLoadBacklog: number;
   /** Worker threads decoding OTLP trace requests for the DuckDB store (0 = on the JS thread; ingest-workers.ts in the core). */
   ingestWorkers: number;
   /** How often alert rules are evaluated, ms (0 = never). */
@@ -108,6 +109,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   // run in parallel (one per reader connection); one query no longer spreads over cores.
   duckdbThreads: 0,
   duckdbLoadDelayMs: 5000,
+  duckdbMaxLoadBacklog: 491_520,
   // A decoding worker takes ~3 µs per span off the JS thread, but costs more CPU in all (a second
   // isolate, messages, its GC): on 2 cores, where the JS thread and DuckDB's threads already fill
   // both, it lowered ingest from 93-96k to 75-77k spans/s (bench/ingest, 8 connections). So one
@@ -242,6 +244,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'int',
     description:
       'longest acknowledged rows wait in the ingest log before a bulk load into DuckDB (queries never wait longer than one load)',
+  },
+  {
+    key: 'duckdbMaxLoadBacklog',
+    flag: 'duckdb-max-load-backlog',
+    env: 'VIGIL_DUCKDB_MAX_LOAD_BACKLOG',
+    kind: 'int',
+    description:
+      'acknowledged spans that may wait in the ingest log for bulk loads before ingest answers 429 (reads wait for them)',
   },
   {
     key: 'ingestWorkers',

@@ -58,6 +58,7 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
         cacheMemoryBytes: config.duckdbCacheMemory,
         threads: config.duckdbThreads || Math.max(1, availableParallelism() - 1),
         loadDelayMs: config.duckdbLoadDelayMs,
+        maxLoadBacklogRows: config.duckdbMaxLoadBacklog,
         ingestWorkers: config.ingestWorkers,
       },
     }));
@@ -65,6 +66,7 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
   const metrics = createServerMetrics(
     () => core.pipeline.stats().queuedRows,
     () => core.decodeWorkers(),
+    () => core.store.loadBacklog?.().rows ?? 0,
   );
   const unsubscribeFlush = core.pipeline.onFlush((f) => {
     metrics.flushDuration.observe(f.durationMs / 1000);

@@ -66,7 +66,7 @@ export function mapError(err: unknown, retryAfterS: number): MappedError {
     return {
       status: 429,
       code: 'queue_full',
-      message: `ingest queue is full; retry after ${wait}s`,
+      message: `${(err as { reason?: string }).reason ?? 'ingest queue is full'}; retry after ${wait}s`,
       headers: { 'retry-after': String(wait) },
     };
   }

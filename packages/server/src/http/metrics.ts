@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics of one server instance (its own registry, so several servers in one process,
- * as in tests, do not collide): ingest volume by signal, rejections, queue depth, flush latency,
- * request latency by route, and the process/runtime defaults.
+ * as in tests, do not collide): ingest volume by signal, rejections, queue depth, the store's load
+ * backlog, flush latency, request latency by route, and the process/runtime defaults.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -13,13 +13,19 @@ export interface ServerMetrics {
   ingestRequestsRejected: Counter<'reason'>;
   queueRows: Gauge;
   decodeWorkers: Gauge;
+  loadBacklogRows: Gauge;
   flushDuration: Histogram;
   flushRows: Histogram;
   droppedRows: Counter;
   requestDuration: Histogram<'method' | 'route' | 'status_code'>;
 }
 
-export function createServerMetrics(queueDepth: () => number, decodeWorkers: () => number): ServerMetrics {
+export function createServerMetrics(
+  queueDepth: () => number,
+  decodeWorkers: () => number,
+  /** Acknowledged rows the store has still to load (Store.loadBacklog; 0 where there is none). */
+  loadBacklog: () => number,
+): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return {
@@ -62,6 +68,14 @@ export function createServerMetrics(queueDepth: () => number, decodeWorkers: () 
       registers: [registry],
       collect() {
         this.set(decodeWorkers());
+      },
+    }),
+    loadBacklogRows: new Gauge({
+      name: 'vigil_store_load_backlog_rows',
+      help: 'Acknowledged span rows waiting in the ingest log for a bulk load into the tables (DuckDB store).',
+      registers: [registry],
+      collect() {
+        this.set(loadBacklog());
       },
     }),
     flushDuration: new Histogram({

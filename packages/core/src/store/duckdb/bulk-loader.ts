@@ -50,6 +50,11 @@ export interface BulkLoaderOptions {
    * long enough for a row group at ~25k spans/s; queries load what waits anyway).
    */
   maxDelayMs?: number;
+  /**
+   * Span rows that may wait before ingest is refused (backlog; default 8 loads' worth): loads fall
+   * behind when ingest outruns DuckDB, and every read waits for what waits here.
+   */
+  maxBacklogRows?: number;
 }
 
 export class BulkLoader {
@@ -71,6 +76,7 @@ export class BulkLoader {
   private received: number;
   private readonly maxRows: number;
   private readonly maxDelayMs: number;
+  private readonly maxBacklogRows: number;
   private closed = false;
   /** Read buffers the loads' frame readers share. */
   private readonly readBuffers: Buffer[] = [];
@@ -90,6 +96,7 @@ export class BulkLoader {
     this.headRows = applied.rows;
     this.maxRows = opts.maxRows ?? 122_880;
     this.maxDelayMs = opts.maxDelayMs ?? 5000;
+    this.maxBacklogRows = opts.maxBacklogRows ?? 8 * this.maxRows;
   }
 
   /** A durable frame (the trigger counts its span rows: they dominate). */
@@ -112,6 +119,11 @@ export class BulkLoader {
       }
       if (this.applied < target && this.lastError) throw this.lastError;
     }
+  }
+
+  /** Span rows waiting for a load (the one running aside), and how many may (Store.loadBacklog). */
+  backlog(): { rows: number; maxRows: number } {
+    return { rows: this.queuedRows, maxRows: this.maxBacklogRows };
   }
 
   stats() {

@@ -431,13 +431,15 @@ export class ChunkLoader {
     arena: number,
     arenaBytes: number,
   ): void {
-    // The arena becomes one string in the vector's heap (one copy); row dest's slot carries it
-    // only until the string_t array below overwrites it, the heap keeps the bytes until reset.
-    duckdb.vector_assign_string_element_len(vec, dest, buf.subarray(arena, arena + arenaBytes));
-    const slot = dest * 16;
-    // vector_get_data is a Buffer over the vector's memory: its slice is a view, hence the copy.
+    // The arena becomes one string in the vector's heap (one copy), assigned to row 0 to learn
+    // where it went: vector_get_data copies the bytes it returns, so only a 16-byte slot is read.
+    // Row 0 of a chunk that already holds rows is put back; the heap keeps every arena until reset.
+    const keep = dest > 0 ? duckdb.vector_get_data(vec, 16) : null;
+    duckdb.vector_assign_string_element_len(vec, 0, buf.subarray(arena, arena + arenaBytes));
     const head = new Uint32Array(4);
-    new Uint8Array(head.buffer).set(duckdb.vector_get_data(vec, slot + 16).subarray(slot, slot + 16));
+    new Uint8Array(head.buffer).set(duckdb.vector_get_data(vec, 16));
+    if (keep) duckdb.copy_data_to_vector(vec, 0, keep.buffer as ArrayBuffer, keep.byteOffset, 16);
+    const slot = dest * 16;
     const baseLo = head[2];
     const baseHi = head[3];
     const u32 = this.slots;

@@ -108,6 +108,11 @@ export interface DuckDbStoreOptions {
   /** Longest an acknowledged row waits for the bulk loader when no query asks for it (ms, default 5000). */
   loadDelayMs?: number;
   /**
+   * Span rows that may wait for the bulk loader before ingest is refused with 429 (default 8
+   * loads' worth: 491,520; loadBacklog). See bulk-loader.ts.
+   */
+  maxLoadBacklogRows?: number;
+  /**
    * Worker threads that decode and encode OTLP trace requests (traceDecoder; default 0: they are
    * decoded on the JS thread; workers start at the first request). See ingest-workers.ts.
    */
@@ -222,6 +227,7 @@ export class DuckDbStore implements Store {
     const loader = new BulkLoader(conn, scans, { lsn: applied, rows: num(state.applied_rows) }, () => this.log, {
       maxRows: opts.loadRows ?? ROW_GROUP_ROWS,
       maxDelayMs: opts.loadDelayMs,
+      maxBacklogRows: opts.maxLoadBacklogRows,
     });
     this.loader = loader;
     const onDurable = (frame: DurableFrame) => loader.add(frame);
@@ -239,6 +245,10 @@ export class DuckDbStore implements Store {
     this.assertOpen();
     await this.loader.sync();
     return this.read(fn);
+  }
+
+  loadBacklog(): { rows: number; maxRows: number } {
+    return this.loader.backlog();
   }
 
   /** Waits until every acknowledged row is in the tables (tests, benchmarks, maintenance). */
