@@ -174,6 +174,13 @@ export interface SpanSeriesQuery extends TimeRange {
   kind?: SpanKind;
   model?: string;
   agent?: string;
+  /**
+   * Percentiles may be estimated in bounded memory (DuckDB: approx_quantile, a t-digest) instead of
+   * from every duration: what background detection asks for over a day of minute buckets, where
+   * exact percentiles hold every value in memory (~100 MB for 6M spans). Steps served by the
+   * hourly rollups are sketched either way.
+   */
+  approximate?: boolean;
 }
 
 export interface Series {

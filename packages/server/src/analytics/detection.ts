@@ -78,6 +78,8 @@ export async function runDetection(store: Store, project: string, run: Detection
         stepMs: run.stepMs,
         measure: w.measure ?? 'count',
         groupBy: w.groupBy,
+        // A day of minute buckets: exact percentiles would hold every duration in memory.
+        approximate: true,
       });
     } else {
       series = await store.metricSeries(project, {

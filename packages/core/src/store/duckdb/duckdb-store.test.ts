@@ -204,6 +204,47 @@ describe('DuckDbStore specifics', () => {
     }
   });
 
+  test('spanSeries approximate: minute-bucket percentiles from a sketch, close to the exact ones', async () => {
+    const path = join(root, 'approx', 'vigil.duckdb');
+    const s = await DuckDbStore.open(path);
+    try {
+      const t0 = Date.UTC(2026, 0, 1, 10) * 1000;
+      const a = s.appender();
+      const spans = [];
+      // Two minutes, 5,000 spans each, durations 1..5000 ms in a shuffled order.
+      for (let m = 0; m < 2; m++)
+        for (let i = 0; i < 5000; i++) {
+          const d = ((i * 7919) % 5000) + 1 + m * 5000;
+          const startUs = t0 + m * 60_000_000 + i;
+          spans.push(
+            spanFixture({
+              project: 'q',
+              traceId: `${m}`.padStart(32, 'a'),
+              spanId: `${m}${i}`.padStart(16, '0'),
+              startUs,
+              endUs: startUs + d * 1000,
+            }),
+          );
+        }
+      a.spans(spans);
+      await a.commit();
+      const q = { fromUs: t0, toUs: t0 + 120_000_000, stepMs: 60_000, measure: 'p95_ms' as const };
+      const [exact] = await s.spanSeries('q', q);
+      const [approx] = await s.spanSeries('q', { ...q, approximate: true });
+      assert.deepEqual(
+        exact.points.map(([, v]) => Math.round(v)),
+        [4750, 9750],
+      );
+      assert.equal(approx.points.length, 2);
+      for (let i = 0; i < 2; i++) {
+        assert.equal(approx.points[i][0], exact.points[i][0]);
+        assert.ok(Math.abs(approx.points[i][1] / exact.points[i][1] - 1) < 0.02, JSON.stringify(approx.points));
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
   test('retention removes run ends whose run never started here', async () => {
     const path = join(root, 'ends', 'vigil.duckdb');
     const s = await DuckDbStore.open(path);

@@ -346,6 +346,13 @@ const SPAN_MEASURE_SQL: Record<SpanSeriesQuery['measure'], string> = {
   cost: 'coalesce(sum(cost_usd), 0)::DOUBLE',
 };
 
+/** Percentile measures in bounded memory (SpanSeriesQuery.approximate). */
+const SPAN_APPROX_MEASURE_SQL: Partial<Record<SpanSeriesQuery['measure'], string>> = {
+  p50_ms: 'approx_quantile(duration_ms, 0.5)',
+  p95_ms: 'approx_quantile(duration_ms, 0.95)',
+  p99_ms: 'approx_quantile(duration_ms, 0.99)',
+};
+
 function bucketExpr(col: string, stepMs: number): string {
   const stepUs = Math.max(1, Math.round(stepMs)) * 1000;
   return `((epoch_us(${col}) // ${stepUs}) * ${stepUs / 1000})::DOUBLE`;
@@ -369,9 +376,10 @@ export async function spanSeries(conn: DuckDBConnection, project: string, q: Spa
   }
   const group = q.groupBy ? SPAN_GROUP_COLUMN[q.groupBy] : null;
   if (group) where.push(`${group} IS NOT NULL`);
+  const measure = (q.approximate && SPAN_APPROX_MEASURE_SQL[q.measure]) || SPAN_MEASURE_SQL[q.measure];
   const rows = await query(
     conn,
-    `SELECT ${group ? `${group} AS g0, ` : ''}${bucketExpr('start_time', q.stepMs)} AS bucket, ${SPAN_MEASURE_SQL[q.measure]} AS v
+    `SELECT ${group ? `${group} AS g0, ` : ''}${bucketExpr('start_time', q.stepMs)} AS bucket, ${measure} AS v
      FROM spans WHERE ${where.join(' AND ')}
      GROUP BY ALL ORDER BY ${group ? 'g0, ' : ''}bucket`,
     params,
