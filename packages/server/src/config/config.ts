@@ -46,6 +46,7 @@ export interface ServerConfig {
   duckdbThreads: number;
   /** Longest acknowledged rows wait in the ingest log for the DuckDB bulk loader, ms (bulk-loader.ts in the core). */
   duckdbLoadDelayMs: number;
+  /** Acknowledged spans that may wait for bulk loads before ingest answers 429 (0 = the store's default, 8 row groups). */
   duckdbMaxLoadBacklog: number;
   /** Worker threads decoding OTLP trace requests for the DuckDB store (0 = on the JS thread; ingest-workers.ts in the core). */
   ingestWorkers: number;
@@ -109,7 +110,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   // run in parallel (one per reader connection); one query no longer spreads over cores.
   duckdbThreads: 0,
   duckdbLoadDelayMs: 5000,
-  duckdbMaxLoadBacklog: 491_520,
+  duckdbMaxLoadBacklog: 0,
   // A decoding worker takes ~3 µs per span off the JS thread, but costs more CPU in all (a second
   // isolate, messages, its GC): on 2 cores, where the JS thread and DuckDB's threads already fill
   // both, it lowered ingest from 93-96k to 75-77k spans/s (bench/ingest, 8 connections). So one
@@ -251,7 +252,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'VIGIL_DUCKDB_MAX_LOAD_BACKLOG',
     kind: 'int',
     description:
-      'acknowledged spans that may wait in the ingest log for bulk loads before ingest answers 429 (reads wait for them)',
+      'acknowledged spans that may wait in the ingest log for bulk loads before ingest answers 429 (reads wait for them; default 0: 8 row groups, 491,520)',
   },
   {
     key: 'ingestWorkers',

@@ -58,7 +58,7 @@ export async function createServer(config: ServerConfig, opts: CreateServerOptio
         cacheMemoryBytes: config.duckdbCacheMemory,
         threads: config.duckdbThreads || Math.max(1, availableParallelism() - 1),
         loadDelayMs: config.duckdbLoadDelayMs,
-        maxLoadBacklogRows: config.duckdbMaxLoadBacklog,
+        maxLoadBacklogRows: config.duckdbMaxLoadBacklog || undefined,
         ingestWorkers: config.ingestWorkers,
       },
     }));

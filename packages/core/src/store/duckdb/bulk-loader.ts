@@ -221,11 +221,10 @@ export class BulkLoader {
     const { id, sql } = this.scans.begin(frames, tables, plan);
     try {
       await frames.ready();
-      await this.conn.run(PURGE_PER_BLOCK);
       // One transaction, on DuckDB's threads: the rows, and where they end in the log, which is
       // what makes replay exact.
       await this.conn.run(
-        `BEGIN TRANSACTION;\n${sql}\nUPDATE ingest_log_state SET applied_lsn = ${lsn}, applied_rows = ${rows};\nCOMMIT`,
+        `${PURGE_PER_BLOCK};\nBEGIN TRANSACTION;\n${sql}\nUPDATE ingest_log_state SET applied_lsn = ${lsn}, applied_rows = ${rows};\nCOMMIT`,
       );
     } catch (e) {
       this.s.failedLoads++;

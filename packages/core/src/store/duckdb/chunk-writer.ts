@@ -305,14 +305,14 @@ export class ChunkLoader {
   /** The chunk being filled (begin … finish) and the rows put in it so far. */
   private target: duckdb.DataChunk | null = null;
   private rows = 0;
-  /** Per column: the chunk's validity bits once an image with nulls came into it (null: all valid). */
-  private readonly validity: (Uint8Array | null)[];
-  private readonly validityScratch: Uint8Array[];
+  /** Per column: the chunk's validity bits, and whether an image with nulls came into it (else all valid). */
+  private readonly validity: Uint8Array[];
+  private readonly hasNulls: boolean[];
 
   constructor(columns: readonly { kind: ColumnKind }[]) {
     this.kinds = columns.map((c) => c.kind);
-    this.validity = this.kinds.map(() => null);
-    this.validityScratch = this.kinds.map(() => new Uint8Array(validityBytes(CHUNK_ROWS)));
+    this.validity = this.kinds.map(() => new Uint8Array(validityBytes(CHUNK_ROWS)));
+    this.hasNulls = this.kinds.map(() => false);
   }
 
   /** Appends the image at buf[at..] (its table checked by the caller, who may pass its header); returns its size in bytes. */
@@ -331,7 +331,7 @@ export class ChunkLoader {
     duckdb.data_chunk_reset(chunk);
     this.target = chunk;
     this.rows = 0;
-    this.validity.fill(null);
+    this.hasNulls.fill(false);
   }
 
   /** Rows the chunk being filled can still take. */
@@ -383,8 +383,8 @@ export class ChunkLoader {
     if (!chunk) throw new Error('ChunkLoader.finish without begin');
     duckdb.data_chunk_set_size(chunk, this.rows);
     for (let c = 0; c < this.kinds.length; c++) {
+      if (!this.hasNulls[c]) continue;
       const bits = this.validity[c];
-      if (!bits) continue;
       const vec = duckdb.data_chunk_get_vector(chunk, c);
       duckdb.vector_ensure_validity_writable(vec);
       duckdb.copy_data_to_vector_validity(
@@ -401,11 +401,11 @@ export class ChunkLoader {
 
   /** Copies validity bits of image rows [from, from + count) to the chunk's rows from `dest` on. */
   private addValidity(c: number, buf: Buffer, validity: number, from: number, dest: number, count: number): void {
-    let bits = this.validity[c];
-    if (!bits) {
+    const bits = this.validity[c];
+    if (!this.hasNulls[c]) {
       // Rows before this image had no nulls in this column.
-      bits = this.validityScratch[c].fill(0xff);
-      this.validity[c] = bits;
+      bits.fill(0xff);
+      this.hasNulls[c] = true;
     }
     let i = 0;
     if ((from & 7) === 0 && (dest & 7) === 0) {
